@@ -1,0 +1,69 @@
+"""Loading the rule-set data files (one TOML file per jurisdiction)."""
+
+from __future__ import annotations
+
+import tomllib
+from collections.abc import Iterable
+from datetime import date
+from importlib import resources
+from pathlib import Path
+from typing import Any
+
+from domain.errors import RuleSetError
+from domain.rules import RuleBook, RuleSet, flatten
+
+
+def load_rule_sets(text: str, origin: str) -> list[RuleSet]:
+    """The versions of one jurisdiction's file, each resolved to a full set."""
+    try:
+        data = tomllib.loads(text)
+    except tomllib.TOMLDecodeError as error:
+        raise RuleSetError(f"{origin}: not valid TOML: {error}") from None
+    jurisdiction = data.get("jurisdiction")
+    if not isinstance(jurisdiction, str) or not jurisdiction:
+        raise RuleSetError(f"{origin}: 'jurisdiction' is required")
+    versions = data.get("version")
+    if not isinstance(versions, list) or not versions:
+        raise RuleSetError(f"{origin}: at least one [[version]] is required")
+    resolved: dict[str, Any] = {}
+    rule_sets = []
+    for entry in versions:
+        rule_sets.append(_version(entry, jurisdiction, resolved, origin))
+        resolved = dict(rule_sets[-1].values)
+    return rule_sets
+
+
+def _version(
+    entry: dict[str, Any], jurisdiction: str, previous: dict[str, Any], origin: str
+) -> RuleSet:
+    where = f"{origin}: version {entry.get('version', '?')}"
+    number, start = entry.get("version"), entry.get("effective_from")
+    if not isinstance(number, int) or isinstance(number, bool):
+        raise RuleSetError(f"{where}: 'version' must be a whole number")
+    if not isinstance(start, date):
+        raise RuleSetError(f"{where}: 'effective_from' must be a date (YYYY-MM-DD)")
+    values = entry.get("values", {})
+    if not isinstance(values, dict):
+        raise RuleSetError(f"{where}: 'values' must be a table")
+    try:
+        return RuleSet(
+            jurisdiction=jurisdiction,
+            version=number,
+            effective_from=start,
+            source=str(entry.get("source", "")),
+            values={**previous, **flatten(values)},
+        )
+    except RuleSetError as error:
+        raise RuleSetError(f"{origin}: {error}") from None
+
+
+def load_rule_book(extra_dirs: Iterable[Path] = ()) -> RuleBook:
+    """The rule sets shipped with Homeward plus those in ``extra_dirs``."""
+    rule_sets: list[RuleSet] = []
+    for item in resources.files(__name__).iterdir():
+        if item.name.endswith(".toml"):
+            rule_sets += load_rule_sets(item.read_text("utf-8"), item.name)
+    for directory in extra_dirs:
+        for path in sorted(Path(directory).glob("*.toml")):
+            rule_sets += load_rule_sets(path.read_text("utf-8"), str(path))
+    return RuleBook(rule_sets)
