@@ -20,6 +20,8 @@ __all__ = [
     "Sex",
     "Uscc",
     "id_check_character",
+    "organisation_code_ok",
+    "uscc_check_character",
 ]
 
 T = TypeVar("T")
@@ -176,7 +178,7 @@ _ENTITY_BY_PREFIX = {
 }
 
 
-def _uscc_check_character(first17: str) -> str:
+def uscc_check_character(first17: str) -> str:
     """The GB 32100 check character of the first 17 characters."""
     total = sum(
         _USCC_ALPHABET.index(c) * w for c, w in zip(first17, _USCC_WEIGHTS, strict=True)
@@ -184,7 +186,7 @@ def _uscc_check_character(first17: str) -> str:
     return _USCC_ALPHABET[(31 - total % 31) % 31]
 
 
-def _organisation_code_ok(code: str) -> bool:
+def organisation_code_ok(code: str) -> bool:
     """Whether the 9-character GB 11714 organisation code checks out."""
     total = sum(int(c, 36) * w for c, w in zip(code[:8], _ORG_WEIGHTS, strict=True))
     check = 11 - total % 11
@@ -223,7 +225,7 @@ class Uscc:
             raise InvalidCodeError(
                 field, "format", "USCC prefix or division part is not valid"
             )
-        expected = _uscc_check_character(text[:17])
+        expected = uscc_check_character(text[:17])
         if text[17] != expected:
             raise InvalidCodeError(
                 field,
@@ -240,7 +242,7 @@ class Uscc:
                 expected=meant.value,
             )
         warnings = (
-            () if _organisation_code_ok(text[8:17]) else (f"{field}.organisation_code",)
+            () if organisation_code_ok(text[8:17]) else (f"{field}.organisation_code",)
         )
         return Checked(cls(text), warnings)
 

@@ -1,0 +1,44 @@
+# `make run` serves the app on SQLite with demo data; `make test` runs the whole suite.
+PYTHON ?= python3.11
+VENV   := .venv
+BIN    := $(VENV)/bin
+PGVER   = $(shell ls /etc/postgresql 2>/dev/null | sort -V | tail -n 1)
+
+.PHONY: run test install postgres lint bench clean
+
+$(BIN)/python:
+	command -v $(PYTHON) >/dev/null 2>&1 || { echo "Python 3.11 ($(PYTHON)) is required"; exit 1; }
+	$(PYTHON) -m venv $(VENV)
+
+$(VENV)/.installed: $(BIN)/python setup.cfg pyproject.toml
+	$(BIN)/pip install --quiet --upgrade pip
+	$(BIN)/pip install --quiet -e '.[test]'
+	touch $@
+
+install: $(VENV)/.installed
+
+# The suite needs the PostgreSQL server on 127.0.0.1:5432; start the local cluster if it is down.
+postgres:
+	@pg_isready -q -h 127.0.0.1 -p 5432 || { \
+	  test -n "$(PGVER)" || { echo "PostgreSQL is not installed"; exit 1; }; \
+	  pg_ctlcluster --skip-systemctl-redirect $(PGVER) main start; \
+	  for i in $$(seq 1 30); do pg_isready -q -h 127.0.0.1 -p 5432 && break; sleep 1; done; \
+	  pg_isready -h 127.0.0.1 -p 5432; }
+
+test: install postgres
+	$(BIN)/pytest
+	$(BIN)/lint-imports
+
+lint: install
+	$(BIN)/ruff check domain application infrastructure web tests bench
+	$(BIN)/lint-imports
+
+run: install
+	$(BIN)/homeward demo load --if-empty
+	$(BIN)/homeward run --host 127.0.0.1 --port 5000
+
+bench: install postgres
+	$(BIN)/python bench/commands.py
+
+clean:
+	rm -rf $(VENV) *.egg-info .pytest_cache .hypothesis

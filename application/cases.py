@@ -1,0 +1,300 @@
+"""The ``Cases`` application: one method per command, and per-case queries.
+
+Every command takes the ``expected_version`` the caller loaded.  A case that
+moved on meanwhile raises :class:`ConcurrentEditError` (nothing is saved);
+values that must be unique across cases are claimed in the same ``save()``.
+"""
+
+from __future__ import annotations
+
+from collections.abc import Callable, Iterator
+from dataclasses import dataclass
+from typing import Any
+from uuid import UUID
+
+from eventsourcing.application import AggregateNotFoundError, Application
+from eventsourcing.persistence import IntegrityError, JSONTranscoder
+
+from application.errors import CaseNotFoundError, ConcurrentEditError
+from application.integrity import ChainBreak, ChainedRecord, verify_stream
+from application.queries import CaseState, case_state
+from application.rulesets import load_rule_book
+from application.transcodings import DateAsISO
+from domain.case import Case
+from domain.errors import DuplicateError
+from domain.rules import RuleBook
+from domain.uniqueness import UniqueKey
+from domain.values import case_id_for, case_no as check_case_no, new_case_no, today
+
+#: How often a command is re-run when a unique value moved under it.
+ATTEMPTS = 3
+Change = Callable[[Case, list[UniqueKey]], str | None]
+
+
+@dataclass(frozen=True)
+class Saved:
+    """What a command saved: the case's new version and the log position."""
+
+    case_id: UUID
+    case_no: str
+    version: int
+    notification_id: int | None
+    ref: str | None = None
+    warnings: tuple[str, ...] = ()
+
+
+class Cases(Application):
+    """Records what happens in returnees' cases."""
+
+    name = "cases"
+
+    def __init__(
+        self,
+        env: dict[str, str] | None = None,
+        *,
+        identity_hasher: Callable[[str], str],
+        rules: RuleBook | None = None,
+    ) -> None:
+        super().__init__(env)
+        self.rules = rules or load_rule_book()
+        self.identity_hasher = identity_hasher
+
+    def register_transcodings(self, transcoder: JSONTranscoder) -> None:  # type: ignore[override]
+        super().register_transcodings(transcoder)
+        transcoder.register(DateAsISO())
+
+    # ------------------------------------------------------------------ commands
+    def enrol_case(self, *, case_no: str | None = None, **fields: Any) -> Saved:
+        """Open a case; its ID number may be held by no other open case."""
+        if case_no in (None, ""):
+            case_no = _fresh_case_no(fields)
+        for _ in range(ATTEMPTS):
+            case = Case.enrol(case_no=case_no, **fields)
+            if self._exists(case.id):
+                raise DuplicateError("case_no", "duplicate", "is already used by another case")
+            identity = self._key("identity", self._identity(case))
+            identity.claim(case.id, field="id_number")
+            try:
+                recordings = self.save(case, identity)
+            except IntegrityError:
+                continue  # another enrolment won a race: run the checks again against it
+            return Saved(case.id, case.case_no, case.version,
+                         recordings[-1].notification.id, warnings=case.warnings)
+        raise DuplicateError("id_number", "busy", "is being enrolled by someone else; retry")
+
+    def assess_needs(self, case_id: UUID, expected_version: int, **fields: Any) -> Saved:
+        """Record the needs assessment."""
+        return self._update(case_id, expected_version, lambda c, _: c.assess_needs(**fields))
+
+    def enrol_in_training(self, case_id: UUID, expected_version: int, **fields: Any) -> Saved:
+        """Enrol the person in a course."""
+        return self._update(case_id, expected_version,
+                            lambda c, _: c.enrol_in_training(rules=self.rules, **fields))
+
+    def complete_training(self, case_id: UUID, expected_version: int, **fields: Any) -> Saved:
+        """Record the end of a course; a certificate number is used once system-wide."""
+
+        def change(case: Case, claims: list[UniqueKey]) -> None:
+            case.complete_training(rules=self.rules, **fields)
+            training = case.trainings[fields["enrolment_ref"]]
+            if training.certificate_no:
+                claims.append(self._claim(case, "certificate", training.certificate_no,
+                                          "certificate_no"))
+            rule_set = self.rules.get(training.rule_set)
+            if (training.subsidised and training.result == "PASSED"
+                    and rule_set.number("training.subsidised_once_per_course")):
+                key = f"{self._identity(case)}:{training.course}"
+                claims.append(self._claim(case, "subsidised-course", key, "course"))
+
+        return self._update(case_id, expected_version, change)
+
+    def assign_mentor(self, case_id: UUID, expected_version: int, **fields: Any) -> Saved:
+        """Pair the person with a mentor."""
+        return self._update(case_id, expected_version,
+                            lambda c, _: c.assign_mentor(rules=self.rules, **fields))
+
+    def hold_mentoring_session(self, case_id: UUID, expected_version: int,
+                               **fields: Any) -> Saved:
+        """Record a mentoring session."""
+        return self._update(case_id, expected_version,
+                            lambda c, _: c.hold_mentoring_session(**fields))
+
+    def release_mentor(self, case_id: UUID, expected_version: int, **fields: Any) -> Saved:
+        """End a mentor pairing."""
+        return self._update(case_id, expected_version, lambda c, _: c.release_mentor(**fields))
+
+    def register_business(self, case_id: UUID, expected_version: int, **fields: Any) -> Saved:
+        """Record a business licence."""
+        return self._update(case_id, expected_version,
+                            lambda c, _: c.register_business(**fields))
+
+    def report_jobs(self, case_id: UUID, expected_version: int, **fields: Any) -> Saved:
+        """Record the jobs a business provides."""
+        return self._update(case_id, expected_version, lambda c, _: c.report_jobs(**fields))
+
+    def close_business(self, case_id: UUID, expected_version: int, **fields: Any) -> Saved:
+        """Record that a business closed or was suspended."""
+        return self._update(case_id, expected_version, lambda c, _: c.close_business(**fields))
+
+    def record_follow_up(self, case_id: UUID, expected_version: int, **fields: Any) -> Saved:
+        """Record a follow-up contact."""
+        return self._update(case_id, expected_version,
+                            lambda c, _: c.record_follow_up(**fields))
+
+    def deliver_service(self, case_id: UUID, expected_version: int, **fields: Any) -> Saved:
+        """Record a service delivered."""
+        return self._update(case_id, expected_version, lambda c, _: c.deliver_service(**fields))
+
+    def correct_record(self, case_id: UUID, expected_version: int, **fields: Any) -> Saved:
+        """Correct a field of an earlier event (some corrections wait for approval)."""
+        return self._update(case_id, expected_version, lambda c, _: c.correct_record(**fields))
+
+    def approve_correction(self, case_id: UUID, expected_version: int, **fields: Any) -> Saved:
+        """Approve a pending correction; a corrected ID number moves its claim."""
+
+        def change(case: Case, claims: list[UniqueKey]) -> None:
+            old_identity = self._identity(case)
+            correction = case.approve_correction(**fields)
+            if correction.field == "id_number" and case.is_open:
+                claims.append(self._claim(case, "identity", self._identity(case), "new_value"))
+                old = self._key("identity", old_identity)
+                old.release(case.id)
+                claims.append(old)
+
+        return self._update(case_id, expected_version, change)
+
+    def reject_correction(self, case_id: UUID, expected_version: int, **fields: Any) -> Saved:
+        """Refuse a pending correction."""
+        return self._update(case_id, expected_version,
+                            lambda c, _: c.reject_correction(**fields))
+
+    def request_transfer(self, case_id: UUID, expected_version: int, **fields: Any) -> Saved:
+        """Ask another district to take the case."""
+        return self._update(case_id, expected_version,
+                            lambda c, _: c.request_transfer(**fields))
+
+    def decline_transfer(self, case_id: UUID, expected_version: int, **fields: Any) -> Saved:
+        """Decline a pending transfer."""
+        return self._update(case_id, expected_version,
+                            lambda c, _: c.decline_transfer(**fields))
+
+    def accept_transfer(self, case_id: UUID, expected_version: int, **fields: Any) -> Saved:
+        """Accept a pending transfer into the receiving district."""
+        return self._update(case_id, expected_version, lambda c, _: c.accept_transfer(**fields))
+
+    def reassign_case(self, case_id: UUID, expected_version: int, **fields: Any) -> Saved:
+        """Give the case to another caseworker of its district."""
+        return self._update(case_id, expected_version, lambda c, _: c.reassign(**fields))
+
+    def close_case(self, case_id: UUID, expected_version: int, **fields: Any) -> Saved:
+        """Close the case; its ID number becomes free for a new case."""
+
+        def change(case: Case, claims: list[UniqueKey]) -> None:
+            case.close(**fields)
+            identity = self._key("identity", self._identity(case))
+            identity.release(case.id)
+            claims.append(identity)
+
+        return self._update(case_id, expected_version, change)
+
+    def reopen_case(self, case_id: UUID, expected_version: int, **fields: Any) -> Saved:
+        """Reopen a closed case, unless another open case holds its ID number."""
+
+        def change(case: Case, claims: list[UniqueKey]) -> None:
+            case.reopen(**fields)
+            claims.append(self._claim(case, "identity", self._identity(case), "id_number"))
+
+        return self._update(case_id, expected_version, change)
+
+    # ------------------------------------------------------------------- queries
+    def get_case(self, case_id: UUID, *, version: int | None = None) -> CaseState:
+        """The case as it stands (or stood at ``version``)."""
+        return case_state(self._get(case_id, version))
+
+    def find_case_id(self, number: str) -> UUID:
+        """The id of the case with this number."""
+        case_id = case_id_for(check_case_no(number))
+        if not self._exists(case_id) or not isinstance(self._get(case_id), Case):
+            raise CaseNotFoundError(number)
+        return case_id
+
+    def stored_records(self, stream_id: UUID) -> Iterator[ChainedRecord]:
+        """A stream's stored events, decoded but not upcast, for verification."""
+        for stored in self.recorder.select_events(stream_id):
+            try:
+                fields = self._decode(stored.state)
+            except Exception as error:  # noqa: BLE001 - any decode failure is a finding
+                yield ChainedRecord(stored.originator_id, stored.originator_version,
+                                    stored.topic, None, f"cannot be decoded: {error!r}")
+            else:
+                yield ChainedRecord(stored.originator_id, stored.originator_version,
+                                    stored.topic, fields)
+
+    def verify_case(self, case_id: UUID) -> ChainBreak | None:
+        """The first break in a case's hash chain, or None when it is intact."""
+        return verify_stream(self.stored_records(case_id))
+
+    # ------------------------------------------------------------------ internals
+    def _update(self, case_id: UUID, expected_version: int, change: Change) -> Saved:
+        for _ in range(ATTEMPTS):
+            case = self._load(case_id, expected_version)
+            claims: list[UniqueKey] = []
+            ref = change(case, claims)
+            try:
+                recordings = self.save(case, *claims)
+            except IntegrityError:
+                actual = self._get(case_id).version
+                if actual != expected_version:
+                    raise ConcurrentEditError(case_id, expected_version, actual) from None
+                continue  # a unique value moved under us: re-run the checks against it
+            return Saved(case.id, case.case_no, case.version,
+                         recordings[-1].notification.id, ref if isinstance(ref, str) else None)
+        raise ConcurrentEditError(case_id, expected_version, self._get(case_id).version)
+
+    def _load(self, case_id: UUID, expected_version: int) -> Case:
+        case = self._get(case_id)
+        if case.version != expected_version:
+            raise ConcurrentEditError(case_id, expected_version, case.version)
+        return case
+
+    def _get(self, case_id: UUID, version: int | None = None) -> Case:
+        try:
+            case = self.repository.get(case_id, version=version)
+        except AggregateNotFoundError:
+            raise CaseNotFoundError(case_id) from None
+        if not isinstance(case, Case):
+            raise CaseNotFoundError(case_id)
+        return case
+
+    def _exists(self, stream_id: UUID) -> bool:
+        return bool(self.recorder.select_events(stream_id, limit=1))
+
+    def _identity(self, case: Case) -> str:
+        return self.identity_hasher(f"{case.id_type}:{case.id_number}")
+
+    def _key(self, kind: str, key: str) -> UniqueKey:
+        try:
+            found = self.repository.get(UniqueKey.create_id(kind, key))
+        except AggregateNotFoundError:
+            return UniqueKey.register(kind, key)
+        assert isinstance(found, UniqueKey)
+        return found
+
+    def _claim(self, case: Case, kind: str, key: str, field: str) -> UniqueKey:
+        unique = self._key(kind, key)
+        unique.claim(case.id, field=field)
+        return unique
+
+    def _decode(self, state: bytes) -> dict[str, Any]:
+        if self.mapper.cipher:
+            state = self.mapper.cipher.decrypt(state)
+        if self.mapper.compressor:
+            state = self.mapper.compressor.decompress(state)
+        return dict(self.mapper.transcoder.decode(state))
+
+
+def _fresh_case_no(fields: dict[str, Any]) -> str:
+    district = str(fields.get("owning_district", ""))
+    occurred_on = fields.get("occurred_on")
+    year = getattr(occurred_on, "year", today().year)
+    return new_case_no(district if district.isdigit() and len(district) == 6 else "HW", year)

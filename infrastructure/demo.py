@@ -1,0 +1,143 @@
+"""Realistic demo cases: valid codes, real divisions of the seeds' cities, plausible years.
+
+The same seed gives the same people and histories, so a demo or a benchmark
+can be reproduced.  Effective dates run over the last few years up to today.
+"""
+
+from __future__ import annotations
+
+import random
+from collections.abc import Callable, Iterator
+from dataclasses import dataclass
+from datetime import date, timedelta
+from typing import Any
+
+from application.cases import Cases
+from domain.codes import id_check_character, uscc_check_character
+from domain.recording import Role, recording_as
+from domain.values import today
+
+#: Counties of the seeds' cities: Zibo, Huai'an, Dongying, Zhangye.
+DISTRICTS = ("370303", "370302", "320830", "320826", "370502", "620702")
+SURNAMES = "王李张刘陈杨黄赵吴周徐孙马朱胡郭何高林罗郑梁谢宋唐许韩冯邓曹彭曾肖田董袁潘"
+GIVEN = "伟芳娜敏静丽强磊军洋勇艳杰娟涛明超秀霞平刚桂英华建国红梅海燕志强春兰晓东玉兰"
+BUSINESSES = ("家庭农场", "电商服务部", "农产品合作社", "小吃店", "汽修店", "民宿", "养殖场")
+ORG_ALPHABET = "0123456789ABCDEFGHJKLMNPQRTUWXY"
+
+
+@dataclass(frozen=True)
+class DemoPerson:
+    name: str
+    id_number: str
+    mobile: str
+    district: str
+    returned_on: date
+
+
+def a_person(rng: random.Random, district: str, returned_on: date) -> DemoPerson:
+    """A person with a valid ID number born in the district 20–55 years ago."""
+    born = returned_on - timedelta(days=rng.randint(20 * 365, 55 * 365))
+    first17 = f"{district}{born:%Y%m%d}{rng.randint(0, 999):03d}"
+    name = rng.choice(SURNAMES) + "".join(rng.choice(GIVEN) for _ in range(rng.randint(1, 2)))
+    mobile = f"1{rng.choice('3578')}{rng.randint(0, 999_999_999):09d}"
+    return DemoPerson(name, first17 + id_check_character(first17), mobile, district, returned_on)
+
+
+def a_uscc(rng: random.Random, prefix: str, district: str) -> str:
+    """A USCC with a correct check character."""
+    body = "".join(rng.choice(ORG_ALPHABET) for _ in range(9))
+    first17 = f"{prefix}{district}{body}"
+    return first17 + uscc_check_character(first17)
+
+
+def load_demo(cases: Cases, count: int = 200, seed: int = 2260,
+              progress: Callable[[int], None] | None = None) -> int:
+    """Enrol ``count`` demo cases with histories; returns the number of events."""
+    rng, end, events = random.Random(seed), today(), 0
+    for i, steps in enumerate(demo_histories(rng, count, end)):
+        case_id, version = None, 0
+        for actor, role, command, fields in steps:
+            with recording_as(actor, role, f"demo-{seed}-{i}-{version}"):
+                if case_id is None:
+                    saved = cases.enrol_case(**fields)
+                else:
+                    saved = getattr(cases, command)(case_id, version, **fields)
+            case_id, version, events = saved.case_id, saved.version, events + 1
+        if progress:
+            progress(i + 1)
+    return events
+
+
+Step = tuple[str, Role, str, dict[str, Any]]
+
+
+def demo_histories(rng: random.Random, count: int, end: date) -> Iterator[list[Step]]:
+    """The commands that make each demo case's history, in order."""
+    for _ in range(count):
+        district = rng.choice(DISTRICTS)
+        worker = f"cw-{district}-{rng.randint(1, 4):02d}"
+        returned = end - timedelta(days=rng.randint(30, 5 * 365))
+        person = a_person(rng, district, returned)
+        day = returned + timedelta(days=rng.randint(1, 25))
+        day = min(day, end)
+        town = f"{district}{rng.randint(100, 110):03d}{rng.randint(200, 230):03d}"
+        steps: list[Step] = [(worker, Role.CASEWORKER, "enrol_case", dict(
+            name=person.name, id_type="RESIDENT_ID", id_number=person.id_number,
+            mobile=person.mobile, hukou_division=district, owning_district=district,
+            residence_division=town, caseworker_id=worker,
+            returnee_type=rng.choices(["MIGRANT_WORKER", "GRADUATE", "VETERAN", "OTHER"],
+                                      [60, 25, 10, 5])[0],
+            loan_groups=["RETURNING_MIGRANT_WORKER"], returned_on=returned,
+            occurred_on=day))]
+        steps += list(_later_steps(rng, worker, district, day, end))
+        yield steps
+
+
+def _later_steps(rng: random.Random, worker: str, district: str, day: date,
+                 end: date) -> Iterator[Step]:
+    def advance(lo: int, hi: int) -> date | None:
+        nonlocal day
+        day = day + timedelta(days=rng.randint(lo, hi))
+        return day if day <= end else None
+
+    if (when := advance(1, 10)) is None:
+        return
+    yield worker, Role.CASEWORKER, "assess_needs", dict(
+        occurred_on=when, stage=rng.choice(["IDEA", "PREPARING"]),
+        needs=rng.sample(["TRAINING", "FINANCE_INFO", "PREMISES", "MENTOR", "POLICY"], 2))
+    if rng.random() < 0.7 and (when := advance(5, 40)) is not None:
+        course = rng.choice(["GYB", "SYB", "SYB", "ONLINE_BUSINESS"])
+        ref = f"t{rng.randint(0, 10**9)}"
+        yield worker, Role.CASEWORKER, "enrol_in_training", dict(
+            occurred_on=when, enrolment_ref=ref, course=course,
+            provider_uscc=a_uscc(rng, "52", district), start_on=when, planned_hours=80,
+            subsidised=True, class_approval_no=f"KB{when:%Y%m}{rng.randint(1, 99):02d}")
+        if (when := advance(10, 30)) is None:
+            return
+        passed = rng.random() < 0.85
+        yield worker, Role.CASEWORKER, "complete_training", dict(
+            occurred_on=when, enrolment_ref=ref, result="PASSED" if passed else "FAILED",
+            hours_attended=rng.randint(72, 80) if passed else rng.randint(10, 60),
+            certificate_no=f"{course}{when:%Y}{rng.randint(0, 10**8):08d}" if passed else None,
+            business_plan_grade=("PASS" if passed else "FAIL") if course == "SYB" else "NONE")
+    if rng.random() < 0.55 and (when := advance(20, 200)) is not None:
+        kind = rng.choice([("92", "INDIVIDUAL_BUSINESS"), ("91", "ENTERPRISE"),
+                           ("93", "FARMER_COOPERATIVE")])
+        ref = f"b{rng.randint(0, 10**9)}"
+        yield worker, Role.CASEWORKER, "register_business", dict(
+            occurred_on=when, business_ref=ref, uscc=a_uscc(rng, kind[0], district),
+            entity_type=kind[1], name=rng.choice(SURNAMES) + "记" + rng.choice(BUSINESSES),
+            first_time_founder=True, premises=rng.choice(["OWN", "RENTED", "HOME"]))
+        if (when := advance(60, 200)) is not None:
+            staff = rng.randint(0, 12)
+            yield worker, Role.CASEWORKER, "report_jobs", dict(
+                occurred_on=when, business_ref=ref, employees_excl_founder=staff,
+                insured_employees=rng.randint(0, staff), priority_group_hires_12m=0,
+                contracts_ge_1y=rng.randint(0, staff), source="ROSTER", verified=True)
+    for _ in range(rng.randint(0, 4)):
+        if (when := advance(30, 150)) is None:
+            return
+        yield worker, Role.CASEWORKER, "record_follow_up", dict(
+            occurred_on=when, method=rng.choice(["VISIT", "PHONE", "WECHAT"]),
+            reached=rng.random() < 0.9, summary=rng.choice(
+                ["经营正常，计划扩大规模", "正在选址", "资金周转困难，需要贷款信息", "已招聘两名员工"]))
