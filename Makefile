@@ -27,6 +27,7 @@ postgres:
 
 test: install postgres
 	$(BIN)/pytest
+	$(BIN)/ruff check domain application infrastructure web tests bench
 	$(BIN)/lint-imports
 
 lint: install

@@ -24,7 +24,8 @@ from domain.case import Case
 from domain.errors import DuplicateError
 from domain.rules import RuleBook
 from domain.uniqueness import UniqueKey
-from domain.values import case_id_for, case_no as check_case_no, new_case_no, today
+from domain.values import case_id_for, new_case_no, today
+from domain.values import case_no as check_case_no
 
 #: How often a command is re-run when a unique value moved under it.
 ATTEMPTS = 3
@@ -223,7 +224,7 @@ class Cases(Application):
         for stored in self.recorder.select_events(stream_id):
             try:
                 fields = self._decode(stored.state)
-            except Exception as error:  # noqa: BLE001 - any decode failure is a finding
+            except Exception as error:
                 yield ChainedRecord(stored.originator_id, stored.originator_version,
                                     stored.topic, None, f"cannot be decoded: {error!r}")
             else:

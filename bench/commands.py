@@ -22,10 +22,10 @@ import sqlite3
 import sys
 import tempfile
 import time
-from importlib.metadata import version
 from collections.abc import Callable, Iterator
 from contextlib import contextmanager
 from datetime import date, timedelta
+from importlib.metadata import version
 from pathlib import Path
 from typing import Any
 from uuid import UUID, uuid4
@@ -38,11 +38,11 @@ from psycopg import sql
 # tests/ is not an installed package; its builders give the valid inputs.
 sys.path.insert(0, str(Path(__file__).resolve().parents[1]))
 
-from application.cases import Cases  # noqa: E402
-from domain.recording import Role, recording_as  # noqa: E402
-from infrastructure.bootstrap import bootstrap, ensure_schema  # noqa: E402
-from infrastructure.settings import Settings, postgres_env  # noqa: E402
-from tests.builders import an_id_number, days_ago, enrolment  # noqa: E402
+from application.cases import Cases
+from domain.recording import Role, recording_as
+from infrastructure.bootstrap import bootstrap, ensure_schema
+from infrastructure.settings import Settings, postgres_env
+from tests.builders import an_id_number, days_ago, enrolment
 
 PG_URL = os.environ.get("HOMEWARD_BENCH_DATABASE_URL", "postgresql://postgres@127.0.0.1:5432/test")
 FOLLOW_UP: dict[str, Any] = dict(method="PHONE", reached=True, business_status=None,

@@ -27,8 +27,8 @@ from domain.errors import (
     RuleViolationError,
     StateConflictError,
 )
-from domain.records import Business, Correction, Jobs, Pairing, Training, Transfer
 from domain.recording import AuditedAggregate, Role, current_recorder
+from domain.records import Business, Correction, Jobs, Pairing, Training, Transfer
 from domain.rules import RuleBook
 from domain.values import (
     BusinessStatus,
@@ -51,7 +51,6 @@ from domain.values import (
     TrainingResult,
     a_date,
     case_id_for,
-    case_no as check_case_no,
     choice,
     choices,
     count,
@@ -60,6 +59,9 @@ from domain.values import (
     optional_text,
     person_name,
     text,
+)
+from domain.values import (
+    case_no as check_case_no,
 )
 
 #: Events that mean the caseworker was in touch with the person.

@@ -15,8 +15,8 @@ from domain import corrections
 from domain.codes import EntityType, Uscc
 from domain.divisions import StatisticalCode, divisions
 from domain.errors import InvalidValueError, RuleViolationError, StateConflictError
-from domain.records import Business, Correction, Pairing, Training, Transfer
 from domain.recording import Role, current_recorder
+from domain.records import Business, Correction, Pairing, Training, Transfer
 from domain.rules import RuleSet
 from domain.values import (
     IdType,
@@ -159,7 +159,9 @@ class CaseChecks:
     def check_active_pairing(self: Case, raw: str) -> Pairing:
         pairing = self.pairings.get(str(raw))
         if pairing is None:
-            raise InvalidValueError("pairing_ref", "unknown", "names no mentor pairing of this case")
+            raise InvalidValueError(
+                "pairing_ref", "unknown", "names no mentor pairing of this case"
+            )
         if not pairing.is_active:
             raise StateConflictError("pairing_ref", "released", "this pairing has ended")
         return pairing

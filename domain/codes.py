@@ -9,8 +9,8 @@ from datetime import date
 from enum import StrEnum
 from typing import Generic, TypeVar
 
-from domain.values import today as bureau_today
 from domain.errors import InvalidCodeError
+from domain.values import today as bureau_today
 
 __all__ = [
     "Checked",
@@ -45,8 +45,8 @@ def _clean(raw: str) -> str:
 _ID_PATTERN = re.compile(r"[0-9]{17}[0-9X]")
 _ID_WEIGHTS = (7, 9, 10, 5, 8, 4, 2, 1, 6, 3, 7, 9, 10, 5, 8, 4, 2)
 _ID_PROVINCES = frozenset(
-    [*range(11, 16), *range(21, 24), *range(31, 38), *range(41, 47)]
-    + [*range(50, 55), *range(61, 66), 71, 81, 82, 91]
+    [*range(11, 16), *range(21, 24), *range(31, 38), *range(41, 47),
+     *range(50, 55), *range(61, 66), 71, 81, 82, 91]
 )
 # The standard's own example (440524188001010014) was born in 1880, so the
 # floor only catches typos in the century, not merely old people.

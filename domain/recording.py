@@ -153,10 +153,10 @@ class AuditedAggregate(Aggregate):
         super().trigger_event(event_class, **kwargs)
 
     @classmethod
-    def _create(cls, event_class: type[Any], *, id: UUID | None = None, **kwargs: Any) -> Any:  # noqa: A002
+    def _create(cls, event_class: type[Any], *, id: UUID | None = None, **kwargs: Any) -> Any:
         if id is None:
             params = inspect.signature(cls.create_id).parameters
-            id = cls.create_id(**{k: v for k, v in kwargs.items() if k in params})  # noqa: A001
+            id = cls.create_id(**{k: v for k, v in kwargs.items() if k in params})
         kwargs["originator_topic"] = get_topic(cls)
         kwargs = _stamp(event_class, id, cls.INITIAL_VERSION, GENESIS, kwargs)
         return super()._create(event_class, id=id, **kwargs)

@@ -22,6 +22,9 @@ DISTRICTS = ("370303", "370302", "320830", "320826", "370502", "620702")
 SURNAMES = "王李张刘陈杨黄赵吴周徐孙马朱胡郭何高林罗郑梁谢宋唐许韩冯邓曹彭曾肖田董袁潘"
 GIVEN = "伟芳娜敏静丽强磊军洋勇艳杰娟涛明超秀霞平刚桂英华建国红梅海燕志强春兰晓东玉兰"
 BUSINESSES = ("家庭农场", "电商服务部", "农产品合作社", "小吃店", "汽修店", "民宿", "养殖场")
+FOLLOW_UP_NOTES = (
+    "经营正常，计划扩大规模", "正在选址", "资金周转困难，需要贷款信息", "已招聘两名员工",
+)
 ORG_ALPHABET = "0123456789ABCDEFGHJKLMNPQRTUWXY"
 
 
@@ -139,5 +142,4 @@ def _later_steps(rng: random.Random, worker: str, district: str, day: date,
             return
         yield worker, Role.CASEWORKER, "record_follow_up", dict(
             occurred_on=when, method=rng.choice(["VISIT", "PHONE", "WECHAT"]),
-            reached=rng.random() < 0.9, summary=rng.choice(
-                ["经营正常，计划扩大规模", "正在选址", "资金周转困难，需要贷款信息", "已招聘两名员工"]))
+            reached=rng.random() < 0.9, summary=rng.choice(FOLLOW_UP_NOTES))

@@ -87,7 +87,7 @@ def race(workers: int, task: Callable[[int], Any]) -> list[Any]:
             barrier.wait()
             try:
                 results[i] = task(i)
-            except Exception as error:  # noqa: BLE001 - the outcome is what is compared
+            except Exception as error:
                 results[i] = error
 
     threads = [threading.Thread(target=run, args=(i,)) for i in range(workers)]
@@ -235,7 +235,7 @@ def test_an_insider_with_the_key_who_rewrites_an_event_is_caught(
     settings: Settings, cases: Cases
 ) -> None:
     case_id = a_long_history(cases)
-    record = [r for r in cases.stored_records(case_id) if r.version == 6][0]
+    record = next(r for r in cases.stored_records(case_id) if r.version == 6)
     forged = dict(record.fields or {}, summary="从未回访")
     mapper = cases.mapper
 
