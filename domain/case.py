@@ -558,7 +558,10 @@ class Case(CaseChecks, AuditedAggregate):
             )
         event_name, _, values, _ = self.facts[target_version]
         spec = corrections.correctable(event_name, field)
-        new = corrections.canonical_text(spec.kind, new_value)
+        kind = spec.kind
+        if kind == "id_number" and self.id_type != IdType.RESIDENT_ID:
+            kind = "document_number"  # passports and permits have no check character
+        new = corrections.canonical_text(kind, new_value)
         old = values.get(field, "")
         if new == old:
             raise InvalidValueError("new_value", "unchanged", "is the value already recorded")

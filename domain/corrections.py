@@ -113,6 +113,7 @@ def canonical_text(kind: str, raw: Any, field: str = "new_value") -> str:
         "text": lambda v: text(v, field, max_len=200),
         "long_text": lambda v: text(v, field, max_len=2000),
         "id_number": lambda v: IdNumber.parse(v, field=field).value.value,
+        "document_number": lambda v: text(v, field, max_len=30).upper().replace(" ", ""),
         "mobile": lambda v: Mobile.parse(v, field=field).value.value,
         "county": lambda v: divisions().county(v, field=field).code,
         "stat_code": lambda v: StatisticalCode.parse(v, field=field).value.value,
