@@ -69,16 +69,22 @@ class Cases(Application):
         """Open a case; its ID number may be held by no other open case."""
         if case_no in (None, ""):
             case_no = _fresh_case_no(fields)
-        for _ in range(ATTEMPTS):
+        for attempt in range(ATTEMPTS):
             case = Case.enrol(case_no=case_no, **fields)
-            if self._exists(case.id):
-                raise DuplicateError("case_no", "duplicate", "is already used by another case")
-            identity = self._key("identity", self._identity(case))
-            identity.claim(case.id, field="id_number")
+            if attempt == 0:
+                # Most people are new: claim their key without reading it first. If it
+                # exists, the save fails and the next attempt reads and claims it.
+                identity = UniqueKey.register("identity", self._identity(case), holder=case.id)
+            else:
+                identity = self._claim(case, "identity", self._identity(case), "id_number")
             try:
                 recordings = self.save(case, identity)
             except IntegrityError:
-                continue  # another enrolment won a race: run the checks again against it
+                if self._exists(case.id):
+                    raise DuplicateError(
+                        "case_no", "duplicate", "is already used by another case"
+                    ) from None
+                continue
             return Saved(case.id, case.case_no, case.version,
                          recordings[-1].notification.id, warnings=case.warnings)
         raise DuplicateError("id_number", "busy", "is being enrolled by someone else; retry")

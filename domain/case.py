@@ -55,7 +55,6 @@ from domain.values import (
     choices,
     count,
     event_id_for,
-    new_ref,
     optional_text,
     person_name,
     text,
@@ -69,9 +68,13 @@ CONTACT_EVENTS = frozenset(
     {"Enrolled", "NeedsAssessed", "TrainingEnrolled", "TrainingCompleted",
      "MentoringSessionHeld", "ServiceDelivered", "JobsReported"}
 )
-#: Events still allowed on a closed case.
-ALLOWED_WHEN_CLOSED = frozenset({"reopen", "correct_record", "approve_correction",
-                                 "reject_correction"})
+#: The field naming the sub-record an event concerns, where it has one.
+_REF_FIELDS = {
+    "TrainingEnrolled": "enrolment_ref", "TrainingCompleted": "enrolment_ref",
+    "MentorAssigned": "pairing_ref", "MentoringSessionHeld": "pairing_ref",
+    "MentorReleased": "pairing_ref", "BusinessRegistered": "business_ref",
+    "JobsReported": "business_ref", "BusinessClosed": "business_ref",
+}
 
 
 class Case(CaseChecks, AuditedAggregate):
@@ -145,6 +148,7 @@ class Case(CaseChecks, AuditedAggregate):
         self.intended_industry, self.caseworker_id = intended_industry, caseworker_id
         self.warnings, self.enrolled_on = tuple(warnings), occurred_on
         self.is_open, self.closed_reason = True, None
+        self.closed_on: date | None = None
         self.stage: str | None = None
         self.needs: tuple[str, ...] = ()
         self.trainings: dict[str, Training] = {}
@@ -361,7 +365,7 @@ class Case(CaseChecks, AuditedAggregate):
         """Record the business licence (领取营业执照); returns the business ref."""
         self.check_open()
         occurred_on = self.check_not_future(occurred_on, "occurred_on")
-        code, kind = self.check_uscc(uscc, entity_type)
+        code, kind, warnings = self.check_uscc(uscc, entity_type)
         if any(b.uscc == code for b in self.businesses.values()):
             raise StateConflictError("uscc", "duplicate", "this business is already on the case")
         premises_ = choice(Premises, premises, "premises").value
@@ -374,15 +378,20 @@ class Case(CaseChecks, AuditedAggregate):
                 "platform_shop_url", "required", "an online merchant needs the shop address"
             )
         ref = self.check_new_ref(business_ref, self.businesses, "business_ref")
+        partner_ids = []
+        for raw in partners:
+            checked = IdNumber.parse(raw, field="partners")
+            partner_ids.append(checked.value.value)
+            warnings += checked.warnings
         self._register_business(
             occurred_on=occurred_on, business_ref=ref,
             uscc=code, entity_type=kind, name=text(name, "name", max_len=100),
             first_time_founder=bool(first_time_founder),
             is_online_merchant=bool(is_online_merchant), platform_shop_url=url,
             premises=premises_, incubator_id=incubator,
-            partners=[IdNumber.parse(p, field="partners").value.value for p in partners],
+            partners=partner_ids,
             industry_code=optional_text(industry_code, "industry_code", max_len=10),
-            note=self.check_note(note),
+            warnings=sorted(set(warnings)), note=self.check_note(note),
         )
         return ref
 
@@ -391,12 +400,12 @@ class Case(CaseChecks, AuditedAggregate):
         self, occurred_on: date, business_ref: str, uscc: str, entity_type: str, name: str,
         first_time_founder: bool, is_online_merchant: bool, platform_shop_url: str | None,
         premises: str, incubator_id: str | None, partners: list[str],
-        industry_code: str | None, note: str,
+        industry_code: str | None, warnings: list[str], note: str,
     ) -> None:
         self.businesses[business_ref] = Business(
             business_ref, uscc, entity_type, name, occurred_on, first_time_founder,
             is_online_merchant, platform_shop_url, premises, incubator_id, tuple(partners),
-            industry_code,
+            industry_code, warnings=tuple(warnings),
         )
 
     def report_jobs(
@@ -631,7 +640,7 @@ class Case(CaseChecks, AuditedAggregate):
             raise InvalidValueError(
                 "to_district", "same_district", "must differ from the owning district"
             )
-        ref = transfer_ref or new_ref()
+        ref = self.check_new_ref(transfer_ref, {}, "transfer_ref")
         self.trigger_event(
             self.TransferRequested, occurred_on=self.check_effective(occurred_on),
             transfer_ref=ref, from_district=self.owning_district, to_district=district,
@@ -703,24 +712,27 @@ class Case(CaseChecks, AuditedAggregate):
             original = check_case_no(duplicate_of or "", "duplicate_of")
             if original == self.case_no:
                 raise InvalidValueError("duplicate_of", "self", "must name another case")
-        occurred_on = self.check_effective(occurred_on)
-        for pairing in [p for p in self.pairings.values() if p.is_active]:
+        active = [p for p in self.pairings.values() if p.is_active]
+        occurred_on = self.check_effective(
+            occurred_on, not_before=max((p.assigned_on for p in active), default=None)
+        )
+        note = self.check_note(note)
+        for pairing in active:
             self._release_mentor(
-                occurred_on=max(occurred_on, pairing.assigned_on), pairing_ref=pairing.ref,
+                occurred_on=occurred_on, pairing_ref=pairing.ref,
                 reason=ReleaseReason.CASE_CLOSED.value, note="",
             )
-        self._close(occurred_on=occurred_on, reason=why, duplicate_of=original,
-                    note=self.check_note(note))
+        self._close(occurred_on=occurred_on, reason=why, duplicate_of=original, note=note)
 
     @event("CaseClosed")
     def _close(self, occurred_on: date, reason: str, duplicate_of: str | None, note: str) -> None:
-        self.is_open, self.closed_reason = False, reason
+        self.is_open, self.closed_reason, self.closed_on = False, reason, occurred_on
 
     def reopen(self, *, occurred_on: date, reason: str) -> None:
         """Reopen a closed case (恢复跟踪)."""
         if self.is_open:
             raise CaseNotClosedError("reason", "not_closed", "the case is open")
-        self._reopen(occurred_on=self.check_effective(occurred_on),
+        self._reopen(occurred_on=self.check_effective(occurred_on, not_before=self.closed_on),
                      reason=text(reason, "reason", max_len=500))
 
     @event("CaseReopened")
@@ -747,7 +759,8 @@ class Case(CaseChecks, AuditedAggregate):
             number = text(raw, "id_number", max_len=30).upper().replace(" ", "")
             if birth_date is None:
                 raise InvalidValueError("birth_date", "required", "is required for this ID type")
-            return number, a_date(birth_date, "birth_date"), choice(Sex, sex, "sex").value
+            born = CaseChecks.check_not_future(birth_date, "birth_date")
+            return number, born, choice(Sex, sex, "sex").value
         checked = IdNumber.parse(raw)
         warnings.extend(checked.warnings)
         identity = checked.value
@@ -763,11 +776,10 @@ class Case(CaseChecks, AuditedAggregate):
     def recorded(self, event: Any) -> None:
         """Remember every event's correctable values (called for each event)."""
         name = type(event).__name__
-        fields = corrections.CORRECTABLE.get(name, {})
-        values = {f: corrections.as_text(getattr(event, f, None)) for f in fields}
+        values = {f: corrections.as_text(getattr(event, f, None))
+                  for f in corrections.CORRECTABLE.get(name, ())}
         values["occurred_on"] = event.occurred_on.isoformat()
-        ref = next((getattr(event, r) for r in ("enrolment_ref", "pairing_ref", "business_ref")
-                    if hasattr(event, r)), None)
+        ref = getattr(event, _REF_FIELDS.get(name, "_"), None)
         contact = name in CONTACT_EVENTS or (name == "FollowUpRecorded" and event.reached)
         self.facts[event.originator_version] = (name, ref, values, contact)
 

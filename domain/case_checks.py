@@ -35,6 +35,12 @@ if TYPE_CHECKING:
 _REF_CHARS = frozenset("0123456789abcdefghijklmnopqrstuvwxyzABCDEFGHIJKLMNOPQRSTUVWXYZ-_")
 
 
+#: Dates (besides effective dates) that cannot lie in the future.
+_PAST_DATES = frozenset({("Enrolled", "returned_on"), ("Enrolled", "birth_date")})
+#: Events whose effective date may precede the return home.
+_MAY_PRECEDE_RETURN = frozenset({"BusinessRegistered", "JobsReported", "BusinessClosed"})
+
+
 class CaseChecks:
     """Guards shared by the commands of :class:`domain.case.Case`."""
 
@@ -167,9 +173,10 @@ class CaseChecks:
         return pairing
 
     @staticmethod
-    def check_uscc(raw: str, entity_type: str) -> tuple[str, str]:
+    def check_uscc(raw: str, entity_type: str) -> tuple[str, str, list[str]]:
         kind = choice(EntityType, entity_type, "entity_type")
-        return Uscc.parse(raw, field="uscc", entity_type=kind).value.value, kind.value
+        checked = Uscc.parse(raw, field="uscc", entity_type=kind)
+        return checked.value.value, kind.value, list(checked.warnings)
 
     def check_business(self: Case, raw: str) -> Business:
         business = self.businesses.get(str(raw))
@@ -204,9 +211,20 @@ class CaseChecks:
 
     def check_correction_effect(self: Case, version: int, field: str, new: str) -> None:
         """Refuse a correction whose result the commands would have refused."""
-        event_name = self.facts[version][0]
-        if event_name != "Enrolled":
-            return
+        event_name, ref, _, _ = self.facts[version]
+        if field == "occurred_on" or (event_name, field) in _PAST_DATES:
+            if date.fromisoformat(new) > today():
+                raise InvalidValueError("new_value", "future", "must not be in the future")
+        if field == "occurred_on" and event_name not in _MAY_PRECEDE_RETURN:
+            if date.fromisoformat(new) < self.returned_on:
+                raise InvalidValueError("new_value", "before_return",
+                                        "must not be before the return home")
+        if event_name == "Enrolled":
+            self._check_enrolment_correction(field, new)
+        elif event_name in ("TrainingEnrolled", "TrainingCompleted") and ref is not None:
+            self._check_training_correction(self.trainings[ref], field, new)
+
+    def _check_enrolment_correction(self: Case, field: str, new: str) -> None:
         if field == "returned_on" and date.fromisoformat(new) > self.enrolled_on:
             raise InvalidValueError("new_value", "after_enrolment",
                                     "must not be after the enrolment date")
@@ -216,12 +234,21 @@ class CaseChecks:
             raise InvalidValueError(
                 "field", "derived", "comes from the ID number: correct the ID number instead"
             )
-        if field == "id_number" and self.id_type != IdType.RESIDENT_ID:
-            return
-        if field in ("occurred_on", "returned_on", "birth_date") and (
-            date.fromisoformat(new) > today()
+
+    @staticmethod
+    def _check_training_correction(training: Training, field: str, new: str) -> None:
+        if field == "hours_attended" and int(new) > training.planned_hours:
+            raise InvalidValueError("new_value", "above_planned",
+                                    "must not exceed the planned hours",
+                                    planned_hours=training.planned_hours)
+        if field == "planned_hours" and int(new) < max(1, training.hours_attended or 0):
+            raise InvalidValueError("new_value", "below_attended",
+                                    "must not be below the hours attended")
+        if field == "occurred_on" and training.ended_on is not None and (
+            date.fromisoformat(new) < training.start_on
         ):
-            raise InvalidValueError("new_value", "future", "must not be in the future")
+            raise InvalidValueError("new_value", "before_start",
+                                    "must not be before the course started")
 
     def apply_correction(self: Case, correction: Correction) -> None:
         """Make a correction take effect on the state (runs on replay too)."""

@@ -145,6 +145,23 @@ class AuditedAggregate(Aggregate):
     class Created(Event, Aggregate.Created):
         pass
 
+    def __deepcopy__(self, memo: dict[int, Any]) -> AuditedAggregate:
+        """A copy that can be changed without touching the original.
+
+        Aggregates hold immutable values (frozen records, tuples, strings, dates)
+        in dicts and lists that events replace or extend but never change in
+        place, so copying the containers is enough; the repository copies every
+        cached case it hands out, and a full deep copy would cost more than
+        replaying the case's events.
+        """
+        copy = object.__new__(type(self))
+        copy.__dict__.update(
+            {k: v.copy() if isinstance(v, (dict, list, set)) else v
+             for k, v in self.__dict__.items()}
+        )
+        memo[id(self)] = copy
+        return copy
+
     def recorded(self, event: AuditedAggregate.Event) -> None:
         """Called after each event is applied, on recording and on replay."""
 

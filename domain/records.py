@@ -81,6 +81,7 @@ class Business:
     jobs: Jobs | None = None
     closed_on: date | None = None
     closure_kind: str | None = None
+    warnings: tuple[str, ...] = ()
 
     @property
     def is_operating(self) -> bool:

@@ -27,14 +27,15 @@ class UniqueKey(AuditedAggregate):
         return uuid5(NAMESPACE_URL, f"/homeward/unique/{kind}/{key}")
 
     @event("Registered")
-    def __init__(self, kind: str, key: str, occurred_on: date) -> None:
+    def __init__(self, kind: str, key: str, holder: str | None, occurred_on: date) -> None:
         self.kind, self.key = kind, key
-        self.holder: str | None = None
+        self.holder = holder
 
     @classmethod
-    def register(cls, kind: str, key: str) -> UniqueKey:
-        """A new, unheld key."""
-        return cls(kind=kind, key=key, occurred_on=today())
+    def register(cls, kind: str, key: str, holder: UUID | None = None) -> UniqueKey:
+        """A new key, held from the start when ``holder`` is given."""
+        return cls(kind=kind, key=key, holder=None if holder is None else str(holder),
+                   occurred_on=today())
 
     def claim(self, holder: UUID, *, field: str) -> None:
         """Give the value to ``holder``; refused while another holder has it."""

@@ -59,7 +59,13 @@ class Settings:
 
     def eventsourcing_env(self) -> dict[str, str]:
         """The library's settings for the ``Cases`` application."""
-        env = {"CIPHER_KEY": self.keys.cipher_key, "CIPHER_TOPIC": "eventsourcing.cipher:AESCipher"}
+        env = {
+            "CIPHER_KEY": self.keys.cipher_key,
+            "CIPHER_TOPIC": "eventsourcing.cipher:AESCipher",
+            # Cases recently worked on stay in memory; each load still reads (and
+            # applies) whatever other processes recorded since, so it is never stale.
+            "AGGREGATE_CACHE_MAXSIZE": "2000",
+        }
         if self.is_postgres:
             return env | postgres_env(self.database_url)
         if not self.database_url.startswith("sqlite:///"):

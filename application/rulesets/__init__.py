@@ -4,7 +4,7 @@ from __future__ import annotations
 
 import tomllib
 from collections.abc import Iterable
-from datetime import date
+from datetime import date, datetime
 from importlib import resources
 from pathlib import Path
 from typing import Any
@@ -19,6 +19,9 @@ def load_rule_sets(text: str, origin: str) -> list[RuleSet]:
         data = tomllib.loads(text)
     except tomllib.TOMLDecodeError as error:
         raise RuleSetError(f"{origin}: not valid TOML: {error}") from None
+    unknown = set(data) - {"jurisdiction", "name", "version"}
+    if unknown:
+        raise RuleSetError(f"{origin}: unknown keys {sorted(unknown)}")
     jurisdiction = data.get("jurisdiction")
     if not isinstance(jurisdiction, str) or not jurisdiction:
         raise RuleSetError(f"{origin}: 'jurisdiction' is required")
@@ -37,10 +40,13 @@ def _version(
     entry: dict[str, Any], jurisdiction: str, previous: dict[str, Any], origin: str
 ) -> RuleSet:
     where = f"{origin}: version {entry.get('version', '?')}"
+    unknown = set(entry) - {"version", "effective_from", "source", "values"}
+    if unknown:
+        raise RuleSetError(f"{where}: unknown keys {sorted(unknown)}")
     number, start = entry.get("version"), entry.get("effective_from")
     if not isinstance(number, int) or isinstance(number, bool):
         raise RuleSetError(f"{where}: 'version' must be a whole number")
-    if not isinstance(start, date):
+    if not isinstance(start, date) or isinstance(start, datetime):
         raise RuleSetError(f"{where}: 'effective_from' must be a date (YYYY-MM-DD)")
     values = entry.get("values", {})
     if not isinstance(values, dict):
@@ -51,10 +57,20 @@ def _version(
             version=number,
             effective_from=start,
             source=str(entry.get("source", "")),
-            values={**previous, **flatten(values)},
+            values=_merge(previous, flatten(values)),
         )
     except RuleSetError as error:
         raise RuleSetError(f"{origin}: {error}") from None
+
+
+def _merge(previous: dict[str, Any], changes: dict[str, Any]) -> dict[str, Any]:
+    """A version's numbers: the previous ones with the changes; per-course tables merge."""
+    merged = dict(previous)
+    for path, value in changes.items():
+        old = previous.get(path)
+        merged[path] = {**old, **value} if isinstance(old, dict) and isinstance(value, dict) \
+            else value
+    return merged
 
 
 def load_rule_book(extra_dirs: Iterable[Path] = ()) -> RuleBook:

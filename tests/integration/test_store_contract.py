@@ -255,7 +255,7 @@ def test_the_stored_rows_hold_no_id_number_or_phone_in_clear(
 
     rows = stored_rows(settings)
 
-    assert len(rows) == 3  # the case's Enrolled, the identity key's Registered and Claimed
+    assert len(rows) == 2  # the case's Enrolled and its identity key's Registered
     for _, _, state in rows:
         assert person["id_number"].encode() not in state
         assert b"13912345678" not in state
