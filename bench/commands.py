@@ -242,7 +242,7 @@ def main(argv: list[str] | None = None) -> None:
     print(f"N={args.n} commands ({args.n // 10} enrolments, {args.n - args.n // 10} follow-ups); "
           f"Python {platform.python_version()}; eventsourcing {version('eventsourcing')}; "
           "Cases and bare ev/s = commands/s (one save per command; an enrolment's save also "
-          "writes 2 UniqueKey events in Cases); raw = single-row transactions/s")
+          "writes its identity key's event in Cases); raw = single-row transactions/s")
     print(f"{'store':<9} {'commands':>8} {'Cases ev/s':>11} {'bare ev/s':>10} {'raw rows/s':>11} "
           f"{'Cases/bare':>11} {'bare/raw':>9}")
     for store in stores:
