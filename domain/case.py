@@ -27,7 +27,7 @@ from domain.errors import (
     RuleViolationError,
     StateConflictError,
 )
-from domain.recording import AuditedAggregate, Role, current_recorder
+from domain.recording import AuditedAggregate
 from domain.records import Business, Correction, Jobs, Pairing, Training, Transfer
 from domain.rules import RuleBook
 from domain.values import (
@@ -743,13 +743,6 @@ class Case(CaseChecks, AuditedAggregate):
     def check_open(self) -> None:
         if not self.is_open:
             raise CaseClosedError("case", "case_closed", "the case is closed; reopen it first")
-
-    def check_supervisor(self) -> None:
-        recorder = current_recorder()
-        if recorder.role not in (Role.SUPERVISOR, Role.ADMIN):
-            raise RuleViolationError(
-                "correction_ref", "supervisor_only", "only a supervisor may decide corrections"
-            )
 
     @staticmethod
     def check_identity(
