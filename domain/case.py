@@ -16,7 +16,7 @@ from uuid import UUID
 
 from eventsourcing.domain import event
 
-from domain import corrections
+from domain import corrections, loans, subsidies
 from domain.case_checks import CaseChecks
 from domain.codes import IdNumber, Mobile, Sex, Uscc
 from domain.divisions import StatisticalCode, divisions
@@ -28,7 +28,9 @@ from domain.errors import (
     StateConflictError,
 )
 from domain.recording import AuditedAggregate
+from domain.loans import Loan, LoanCommands
 from domain.records import Business, Correction, Jobs, Pairing, Training, Transfer
+from domain.subsidies import Subsidy, SubsidyCommands
 from domain.rules import RuleBook
 from domain.values import (
     BusinessStatus,
@@ -77,8 +79,24 @@ _REF_FIELDS = {
 }
 
 
-class Case(CaseChecks, AuditedAggregate):
-    """One returnee's case: enrolment, training, mentoring, business, follow-up."""
+class Case(LoanCommands, SubsidyCommands, CaseChecks, AuditedAggregate):
+    """One returnee's case: enrolment, training, mentoring, business, money, follow-up."""
+
+    # Events declared with their commands; adopted here, so their topics are Case's.
+    LoanApplied = loans.LoanApplied
+    LoanEligibilityCertified = loans.LoanEligibilityCertified
+    LoanGranted = loans.LoanGranted
+    InterestSubsidyPaid = loans.InterestSubsidyPaid
+    LoanExtended = loans.LoanExtended
+    LoanOverdue = loans.LoanOverdue
+    LoanRepaid = loans.LoanRepaid
+    GuaranteeCompensated = loans.GuaranteeCompensated
+    LoanRecovered = loans.LoanRecovered
+    LoanWrittenOff = loans.LoanWrittenOff
+    SubsidyApplied = subsidies.SubsidyApplied
+    SubsidyGranted = subsidies.SubsidyGranted
+    SubsidyRejected = subsidies.SubsidyRejected
+    SubsidyPaid = subsidies.SubsidyPaid
 
     @staticmethod
     def create_id(case_no: str) -> UUID:
@@ -155,6 +173,8 @@ class Case(CaseChecks, AuditedAggregate):
         self.pairings: dict[str, Pairing] = {}
         self.businesses: dict[str, Business] = {}
         self.corrections: dict[str, Correction] = {}
+        self.loans: dict[str, Loan] = {}
+        self.subsidies: dict[str, Subsidy] = {}
         self.transfer: Transfer | None = None
         self.facts: dict[int, tuple[str, str | None, dict[str, str], bool]] = {}
 

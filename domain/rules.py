@@ -55,6 +55,14 @@ def _flag(value: Any) -> bool:
     return isinstance(value, bool)
 
 
+def _percent(value: Any) -> bool:
+    return _positive_int(value) and value <= 1000
+
+
+def _subsidy_rule(value: Any) -> bool:
+    return value in ("LPR_MINUS_150BP", "HALF_ACTUAL_RATE_2023")
+
+
 #: Every number a rule set must hold, with its check.  Later features add
 #: their numbers here; a data file missing one fails when it is loaded.
 SCHEMA: dict[str, tuple[Callable[[Any], bool], str]] = {
@@ -84,6 +92,28 @@ SCHEMA: dict[str, tuple[Callable[[Any], bool], str]] = {
     "followup.closure_service_days": (_positive_int, "a positive number of days"),
     "followup.stale_contact_days": (_positive_int, "a positive number of days"),
     "followup.close_suggestion_months": (_positive_int, "a positive number of months"),
+    "loan.individual_cap_fen": (_positive_int, "an amount in fen"),
+    "loan.small_micro_cap_fen": (_positive_int, "an amount in fen"),
+    "loan.partnership_cap_pct": (_percent, "a percentage"),
+    "loan.individual_max_term_months": (_positive_int, "a positive number of months"),
+    "loan.small_micro_max_term_months": (_positive_int, "a positive number of months"),
+    "loan.rate_cap_over_lpr_bp": (_non_negative_int, "basis points"),
+    "loan.subsidy_rule": (_subsidy_rule, "LPR_MINUS_150BP or HALF_ACTUAL_RATE_2023"),
+    "loan.max_loans_per_borrower": (_positive_int, "a positive whole number"),
+    "loan.max_extensions": (_non_negative_int, "a whole number"),
+    "loan.extension_max_months": (_positive_int, "a positive number of months"),
+    "loan.compensation_after_days": (_positive_int, "a positive number of days"),
+    "loan.fund_share_pct": (_percent, "a percentage"),
+    "loan.requires_training": (_flag, "true or false"),
+    "loan.min_business_age_months": (_non_negative_int, "a number of months"),
+    "loan.online_merchant_min_months": (_non_negative_int, "a number of months"),
+    "loan.small_micro_hire_pct": (_percent, "a percentage"),
+    "loan.small_micro_hire_pct_over_threshold": (_percent, "a percentage"),
+    "loan.small_micro_staff_threshold": (_positive_int, "a head count"),
+    "loan.jobs_report_max_age_months": (_positive_int, "a positive number of months"),
+    "subsidy.one_time_startup_months": (_positive_int, "a positive number of months"),
+    "subsidy.rent_max_months": (_positive_int, "a positive number of months"),
+    "subsidy.jobs_report_max_age_months": (_positive_int, "a positive number of months"),
 }
 
 

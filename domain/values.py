@@ -276,3 +276,29 @@ def new_ref() -> str:
 def event_id_for(stream_id: UUID, version: int) -> UUID:
     """The stable id of the event at ``version`` of a stream."""
     return uuid5(stream_id, str(version))
+
+
+class BorrowerKind(StrEnum):
+    INDIVIDUAL = "INDIVIDUAL"
+    PARTNERSHIP = "PARTNERSHIP"
+    SMALL_MICRO = "SMALL_MICRO"
+
+
+class Decision(StrEnum):
+    APPROVED = "APPROVED"
+    REJECTED = "REJECTED"
+
+
+class Guarantor(StrEnum):
+    FUND = "FUND"
+    GOV_GUARANTOR = "GOV_GUARANTOR"
+    CREDIT_NO_GUARANTEE = "CREDIT_NO_GUARANTEE"
+
+
+class SubsidyKind(StrEnum):
+    ONE_TIME_STARTUP = "ONE_TIME_STARTUP"
+    RENT = "RENT"
+    JOB_CREATION = "JOB_CREATION"
+    SOCIAL_INSURANCE = "SOCIAL_INSURANCE"
+    GUARANTEE_FEE = "GUARANTEE_FEE"
+    TRAINING = "TRAINING"

@@ -20,7 +20,7 @@ def test_the_status_page_reads_the_store(client: FlaskClient, runner: FlaskCliRu
     html = page.get_data(as_text=True)
     assert '<dd id="store">SQLite</dd>' in html
     assert '<dd id="events">0</dd>' not in html
-    assert "CN@1" in html
+    assert "CN@4" in html  # 财金〔2023〕75号, in force since 2023-10-01
 
 
 def test_the_health_check_reports_the_log_position(client: FlaskClient) -> None:

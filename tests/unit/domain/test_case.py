@@ -169,7 +169,7 @@ def test_enrolling_in_training_returns_a_ref_and_stores_the_rule_set_in_force() 
     ref = a_training(case)
 
     training_ = case.trainings[ref]
-    assert (training_.course, training_.rule_set, training_.is_open) == ("SYB", "CN@1", True)
+    assert (training_.course, training_.rule_set, training_.is_open) == ("SYB", "CN@4", True)
     assert event_names(case) == ["TrainingEnrolled"]
 
 
@@ -218,7 +218,7 @@ def test_a_mentor_pairing_plans_ten_counted_sessions_a_year_by_default() -> None
 
     pairing = case.pairings[ref]
     assert (pairing.planned_sessions_per_year, pairing.counted_session_minutes) == (10, 30)
-    assert (pairing.rule_set, pairing.is_active) == ("CN@1", True)
+    assert (pairing.rule_set, pairing.is_active) == ("CN@4", True)
     assert event_names(case) == ["MentorAssigned"]
 
 

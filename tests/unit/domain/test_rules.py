@@ -14,7 +14,10 @@ from domain.errors import RuleSetError, RuleViolationError
 from domain.rules import RuleBook, RuleSet, flatten
 from tests.builders import days_ago, enrolment, training
 
-NATIONAL_TEXT = (resources.files("application.rulesets") / "CN.toml").read_text("utf-8")
+SHIPPED_TEXT = (resources.files("application.rulesets") / "CN.toml").read_text("utf-8")
+# The first version alone: a complete file that tests copy, edit and extend.
+NATIONAL_TEXT = SHIPPED_TEXT[:SHIPPED_TEXT.index(
+    "\n[[version]]\n", SHIPPED_TEXT.index("\n[[version]]\n") + 1)]
 LOCAL_START = date(2020, 1, 1)
 
 
@@ -47,10 +50,12 @@ def refusal_of(text: str, origin: str = "bad.toml") -> str:
 # ------------------------------------------------------------- loading a file
 
 
-def test_the_shipped_national_file_holds_version_1_from_2015() -> None:
-    rule_sets = load_rule_sets(NATIONAL_TEXT, "CN.toml")
+def test_the_shipped_national_file_holds_the_loan_policy_history() -> None:
+    rule_sets = load_rule_sets(SHIPPED_TEXT, "CN.toml")
 
-    assert [(r.ref, r.effective_from) for r in rule_sets] == [("CN@1", date(2015, 1, 1))]
+    assert [(r.ref, r.effective_from) for r in rule_sets] == [
+        ("CN@1", date(2015, 1, 1)), ("CN@2", date(2018, 3, 7)), ("CN@3", date(2020, 4, 17)),
+        ("CN@4", date(2023, 10, 1))]
     assert load_rule_book().get("CN@1") == rule_sets[0]
 
 
