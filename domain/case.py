@@ -27,11 +27,11 @@ from domain.errors import (
     RuleViolationError,
     StateConflictError,
 )
-from domain.recording import AuditedAggregate
 from domain.loans import Loan, LoanCommands
+from domain.recording import AuditedAggregate
 from domain.records import Business, Correction, Jobs, Pairing, Training, Transfer
-from domain.subsidies import Subsidy, SubsidyCommands
 from domain.rules import RuleBook
+from domain.subsidies import Subsidy, SubsidyCommands
 from domain.values import (
     BusinessStatus,
     CloseReason,
