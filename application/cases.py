@@ -17,6 +17,7 @@ from eventsourcing.persistence import IntegrityError, JSONTranscoder
 
 from application.errors import CaseNotFoundError, ConcurrentEditError
 from application.integrity import ChainBreak, ChainedRecord, verify_stream
+from application.money import MoneyCommands
 from application.queries import CaseState, case_state
 from application.rulesets import load_rule_book
 from application.transcodings import DateAsISO
@@ -44,7 +45,7 @@ class Saved:
     warnings: tuple[str, ...] = ()
 
 
-class Cases(Application):
+class Cases(MoneyCommands, Application):
     """Records what happens in returnees' cases."""
 
     name = "cases"

@@ -7,7 +7,9 @@ from datetime import date, datetime
 from uuid import UUID
 
 from domain.case import Case
+from domain.loans import Loan
 from domain.records import Business, Correction, Pairing, Training, Transfer
+from domain.subsidies import Subsidy
 
 
 @dataclass(frozen=True)
@@ -42,6 +44,8 @@ class CaseState:
     pairings: tuple[Pairing, ...]
     businesses: tuple[Business, ...]
     corrections: tuple[Correction, ...]
+    loans: tuple[Loan, ...]
+    subsidies: tuple[Subsidy, ...]
     transfer: Transfer | None
     recorded_at: datetime
     chain_head: str
@@ -61,6 +65,7 @@ def case_state(case: Case) -> CaseState:
         stage=case.stage, needs=case.needs, last_contact_on=case.last_contact_on,
         trainings=tuple(case.trainings.values()), pairings=tuple(case.pairings.values()),
         businesses=tuple(case.businesses.values()),
-        corrections=tuple(case.corrections.values()), transfer=case.transfer,
+        corrections=tuple(case.corrections.values()), loans=tuple(case.loans.values()),
+        subsidies=tuple(case.subsidies.values()), transfer=case.transfer,
         recorded_at=case.modified_on, chain_head=case.chain_head,
     )

@@ -20,7 +20,7 @@ from domain.values import today
 
 
 class UniqueKey(AuditedAggregate):
-    """One unique value and the case that holds it, if any."""
+    """One unique value, the case that holds it, if any, and every case that ever did."""
 
     @staticmethod
     def create_id(kind: str, key: str) -> UUID:
@@ -30,6 +30,7 @@ class UniqueKey(AuditedAggregate):
     def __init__(self, kind: str, key: str, holder: str | None, occurred_on: date) -> None:
         self.kind, self.key = kind, key
         self.holder = holder
+        self.holders: tuple[str, ...] = () if holder is None else (holder,)
 
     @classmethod
     def register(cls, kind: str, key: str, holder: UUID | None = None) -> UniqueKey:
@@ -50,6 +51,8 @@ class UniqueKey(AuditedAggregate):
     @event("Claimed")
     def _claim(self, occurred_on: date, holder: str) -> None:
         self.holder = holder
+        if holder not in self.holders:
+            self.holders = (*self.holders, holder)
 
     def release(self, holder: UUID) -> None:
         """Let the value go, if ``holder`` has it."""
