@@ -1,4 +1,4 @@
-"""Every command, refused through ``Cases``, names its field and stores nothing."""
+"""Every command, refused through ``Cases`` on either store, names its field and stores nothing."""
 
 from __future__ import annotations
 
@@ -96,76 +96,76 @@ REFUSALS: list[tuple[str, dict[str, Any], str, str]] = [
 @pytest.mark.parametrize(("command", "fields", "field", "code"), REFUSALS,
                          ids=[f"{r[0]}-{r[2]}-{r[3]}" for r in REFUSALS])
 def test_a_refused_command_names_its_field_and_stores_nothing(
-    sqlite_cases: Cases, command: str, fields: dict[str, Any], field: str, code: str
+    cases: Cases, command: str, fields: dict[str, Any], field: str, code: str
 ) -> None:
-    saved = sqlite_cases.enrol_case(**enrolment())
-    position = sqlite_cases.recorder.max_notification_id()
+    saved = cases.enrol_case(**enrolment())
+    position = cases.recorder.max_notification_id()
 
     with pytest.raises(DomainError) as refused:
-        getattr(sqlite_cases, command)(saved.case_id, saved.version, **fields)
+        getattr(cases, command)(saved.case_id, saved.version, **fields)
 
     assert (refused.value.field, refused.value.code) == (field, code)
-    assert sqlite_cases.recorder.max_notification_id() == position
-    assert sqlite_cases.get_case(saved.case_id).version == saved.version
+    assert cases.recorder.max_notification_id() == position
+    assert cases.get_case(saved.case_id).version == saved.version
 
 
-def test_a_refused_enrolment_stores_nothing(sqlite_cases: Cases) -> None:
+def test_a_refused_enrolment_stores_nothing(cases: Cases) -> None:
     with pytest.raises(DomainError) as refused:
-        sqlite_cases.enrol_case(**enrolment(id_number="110105194912310021"))
+        cases.enrol_case(**enrolment(id_number="110105194912310021"))
 
     assert (refused.value.field, refused.value.code) == ("id_number", "checksum")
-    assert sqlite_cases.recorder.max_notification_id() is None
+    assert cases.recorder.max_notification_id() is None
 
 
-def test_a_second_enrolment_with_the_same_case_number_is_refused(sqlite_cases: Cases) -> None:
+def test_a_second_enrolment_with_the_same_case_number_is_refused(cases: Cases) -> None:
     first = enrolment()
-    sqlite_cases.enrol_case(**first)
+    cases.enrol_case(**first)
 
     with pytest.raises(DomainError) as refused:
-        sqlite_cases.enrol_case(**enrolment(case_no=first["case_no"]))
+        cases.enrol_case(**enrolment(case_no=first["case_no"]))
 
     assert refused.value.field == "case_no"
 
 
-def test_a_command_for_an_unknown_case_is_not_found(sqlite_cases: Cases) -> None:
+def test_a_command_for_an_unknown_case_is_not_found(cases: Cases) -> None:
     missing = uuid4()
 
     with pytest.raises(CaseNotFoundError):
-        sqlite_cases.record_follow_up(missing, 1, occurred_on=days_ago(1), method="PHONE",
+        cases.record_follow_up(missing, 1, occurred_on=days_ago(1), method="PHONE",
                                       reached=True, summary="x")
 
-    assert sqlite_cases.recorder.max_notification_id() is None
+    assert cases.recorder.max_notification_id() is None
 
 
 def test_a_correction_approved_by_a_caseworker_is_refused_and_stays_pending(
-    sqlite_cases: Cases,
+    cases: Cases,
 ) -> None:
-    saved = sqlite_cases.enrol_case(**enrolment())
-    asked = sqlite_cases.correct_record(saved.case_id, 1, occurred_on=days_ago(1),
+    saved = cases.enrol_case(**enrolment())
+    asked = cases.correct_record(saved.case_id, 1, occurred_on=days_ago(1),
                                         target_version=1, field="returned_on",
                                         new_value=days_ago(390), reason="核对")
 
     with recording_as("cw-2", Role.CASEWORKER), pytest.raises(DomainError) as refused:
-        sqlite_cases.approve_correction(saved.case_id, 2, occurred_on=days_ago(0),
+        cases.approve_correction(saved.case_id, 2, occurred_on=days_ago(0),
                                         correction_ref=asked.ref)
 
     assert refused.value.code == "supervisor_only"
-    assert [c.status for c in sqlite_cases.get_case(saved.case_id).corrections] == ["PENDING"]
+    assert [c.status for c in cases.get_case(saved.case_id).corrections] == ["PENDING"]
 
 
-def test_an_approved_id_number_correction_moves_the_identity_claim(sqlite_cases: Cases) -> None:
+def test_an_approved_id_number_correction_moves_the_identity_claim(cases: Cases) -> None:
     person, other = enrolment(), enrolment()
-    saved = sqlite_cases.enrol_case(**person)
-    asked = sqlite_cases.correct_record(saved.case_id, 1, occurred_on=days_ago(1),
+    saved = cases.enrol_case(**person)
+    asked = cases.correct_record(saved.case_id, 1, occurred_on=days_ago(1),
                                         target_version=1, field="id_number",
                                         new_value=other["id_number"], reason="录错")
 
     with recording_as("sup-1", Role.SUPERVISOR):
-        sqlite_cases.approve_correction(saved.case_id, 2, occurred_on=days_ago(0),
+        cases.approve_correction(saved.case_id, 2, occurred_on=days_ago(0),
                                         correction_ref=asked.ref)
 
-    assert sqlite_cases.get_case(saved.case_id).id_number == other["id_number"]
-    sqlite_cases.enrol_case(**enrolment(id_number=person["id_number"]))  # free again
+    assert cases.get_case(saved.case_id).id_number == other["id_number"]
+    cases.enrol_case(**enrolment(id_number=person["id_number"]))  # free again
     with pytest.raises(DomainError) as refused:
-        sqlite_cases.enrol_case(**enrolment(id_number=other["id_number"]))
+        cases.enrol_case(**enrolment(id_number=other["id_number"]))
     assert refused.value.field == "id_number"
