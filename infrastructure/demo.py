@@ -14,6 +14,7 @@ from typing import Any
 
 from application.cases import Cases
 from domain.codes import id_check_character, uscc_check_character
+from domain.money import lpr_bp
 from domain.recording import Role, recording_as
 from domain.values import today
 
@@ -96,6 +97,29 @@ def demo_histories(rng: random.Random, count: int, end: date) -> Iterator[list[S
         yield steps
 
 
+def _a_loan(rng: random.Random, worker: str, district: str, applied: date,
+            end: date) -> Iterator[Step]:
+    """An individual guaranteed loan: applied, certified, granted, sometimes repaid."""
+    ref, granted = f"l{rng.randint(0, 10**9)}", applied + timedelta(days=rng.randint(10, 30))
+    if granted > end:
+        return
+    amount = rng.choice([5_000_000, 10_000_000])
+    yield worker, Role.CASEWORKER, "apply_for_loan", dict(
+        occurred_on=applied, loan_ref=ref, borrower_kind="INDIVIDUAL", amount=amount,
+        term_months=24, other_loans_declared=True)
+    yield worker, Role.CASEWORKER, "certify_loan_eligibility", dict(
+        occurred_on=applied + timedelta(days=5), loan_ref=ref, decision="APPROVED",
+        group="RETURNING_MIGRANT_WORKER")
+    yield worker, Role.CASEWORKER, "grant_loan", dict(
+        occurred_on=granted, loan_ref=ref, contract_no=f"{district}-HT-{rng.randint(0, 10**9)}",
+        bank=rng.choice(["农商银行", "邮储银行", "农业银行"]), guarantor="FUND",
+        principal=amount, term_months=24, annual_rate_bp=lpr_bp(granted) + rng.randint(0, 100))
+    repaid = granted + timedelta(days=rng.randint(200, 700))
+    if repaid <= end and rng.random() < 0.5:
+        yield worker, Role.CASEWORKER, "record_loan_repaid", dict(occurred_on=repaid,
+                                                                 loan_ref=ref)
+
+
 def _later_steps(rng: random.Random, worker: str, district: str, day: date,
                  end: date) -> Iterator[Step]:
     def advance(lo: int, hi: int) -> date | None:
@@ -137,6 +161,8 @@ def _later_steps(rng: random.Random, worker: str, district: str, day: date,
                 occurred_on=when, business_ref=ref, employees_excl_founder=staff,
                 insured_employees=rng.randint(0, staff), priority_group_hires_12m=0,
                 contracts_ge_1y=rng.randint(0, staff), source="ROSTER", verified=True)
+        if rng.random() < 0.4 and (when := advance(40, 90)) is not None:
+            yield from _a_loan(rng, worker, district, when, end)
     for _ in range(rng.randint(0, 4)):
         if (when := advance(30, 150)) is None:
             return
