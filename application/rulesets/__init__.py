@@ -1,9 +1,16 @@
-"""Loading the rule-set data files (one TOML file per jurisdiction)."""
+"""Loading the rule-set data files (one TOML file per jurisdiction).
+
+A version lists what changes from the version before it in the same file; a
+version may instead start from another jurisdiction's version, named by
+``base = "CN@4"``, so that a local file states only where it differs from
+the national numbers.  A base is a fixed version, so a local version's
+numbers never change when the national file gains a version.
+"""
 
 from __future__ import annotations
 
 import tomllib
-from collections.abc import Iterable
+from collections.abc import Iterable, Mapping
 from datetime import date, datetime
 from importlib import resources
 from pathlib import Path
@@ -13,8 +20,13 @@ from domain.errors import RuleSetError
 from domain.rules import RuleBook, RuleSet, flatten
 
 
-def load_rule_sets(text: str, origin: str) -> list[RuleSet]:
-    """The versions of one jurisdiction's file, each resolved to a full set."""
+def load_rule_sets(
+    text: str, origin: str, known: Mapping[str, RuleSet] | None = None
+) -> list[RuleSet]:
+    """The versions of one jurisdiction's file, each resolved to a full set.
+
+    ``known`` holds the versions a ``base`` may name (by ``ref``).
+    """
     try:
         data = tomllib.loads(text)
     except tomllib.TOMLDecodeError as error:
@@ -31,6 +43,11 @@ def load_rule_sets(text: str, origin: str) -> list[RuleSet]:
     resolved: dict[str, Any] = {}
     rule_sets = []
     for entry in versions:
+        base = entry.pop("base", None) if isinstance(entry, dict) else None
+        if base is not None:
+            if not known or base not in known:
+                raise RuleSetError(f"{origin}: base {base!r} is not a known rule-set version")
+            resolved = dict(known[base].values)
         rule_sets.append(_version(entry, jurisdiction, resolved, origin))
         resolved = dict(rule_sets[-1].values)
     return rule_sets
@@ -74,12 +91,31 @@ def _merge(previous: dict[str, Any], changes: dict[str, Any]) -> dict[str, Any]:
 
 
 def load_rule_book(extra_dirs: Iterable[Path] = ()) -> RuleBook:
-    """The rule sets shipped with Homeward plus those in ``extra_dirs``."""
-    rule_sets: list[RuleSet] = []
-    for item in resources.files(__name__).iterdir():
-        if item.name.endswith(".toml"):
-            rule_sets += load_rule_sets(item.read_text("utf-8"), item.name)
+    """The rule sets shipped with Homeward plus those in ``extra_dirs``.
+
+    Files load from the widest jurisdiction to the narrowest, so a city's file
+    may take the province's or the nation's versions as its base.
+    """
+    texts = [(item.read_text("utf-8"), item.name)
+             for item in resources.files(__name__).iterdir() if item.name.endswith(".toml")]
     for directory in extra_dirs:
-        for path in sorted(Path(directory).glob("*.toml")):
-            rule_sets += load_rule_sets(path.read_text("utf-8"), str(path))
-    return RuleBook(rule_sets)
+        texts += [(path.read_text("utf-8"), str(path))
+                  for path in sorted(Path(directory).glob("*.toml"))]
+    known: dict[str, RuleSet] = {}
+    for text, origin in sorted(texts, key=lambda t: _breadth(t[0])):
+        for rule_set in load_rule_sets(text, origin, known):
+            if rule_set.ref in known:
+                raise RuleSetError(f"{origin}: {rule_set.ref} is defined twice")
+            known[rule_set.ref] = rule_set
+    return RuleBook(known.values())
+
+
+def _breadth(text: str) -> int:
+    """0 for the nation, 1 province, 2 prefecture, 3 county (unparsable files last)."""
+    try:
+        code = str(tomllib.loads(text).get("jurisdiction", ""))
+    except tomllib.TOMLDecodeError:
+        return 9
+    if code == "CN":
+        return 0
+    return 1 if code.endswith("0000") else 2 if code.endswith("00") else 3

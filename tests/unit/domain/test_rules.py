@@ -5,6 +5,7 @@ from __future__ import annotations
 import tomllib
 from datetime import date
 from importlib import resources
+from pathlib import Path
 
 import pytest
 
@@ -315,3 +316,29 @@ def test_a_misspelt_key_in_a_version_is_refused(typo: str) -> None:
     text = a_rule_file() + f"\n[[version]]\nversion = 2\neffective_from = 2024-07-01\n{typo}\n"
 
     assert "unknown keys" in refusal_of(text)
+
+
+def test_a_local_file_states_only_where_it_differs_from_its_national_base(
+    tmp_path: Path,
+) -> None:
+    (tmp_path / "370300.toml").write_text(
+        'jurisdiction = "370300"\n[[version]]\nversion = 1\neffective_from = 2024-01-01\n'
+        'base = "CN@4"\nsource = "淄博: GYB 32 课时"\n'
+        "[version.values.training]\nmin_hours = { GYB = 32 }\n", "utf-8")
+
+    book = load_rule_book([tmp_path])
+
+    local = book.in_force(date(2024, 6, 1), "370303")
+    assert local.ref == "370300@1"
+    assert local.number("training.min_hours")["GYB"] == 32
+    assert local.number("loan.individual_cap_fen") == 30_000_000
+    assert book.in_force(date(2023, 12, 31), "370303").ref == "CN@4"
+
+
+def test_a_base_that_names_no_known_version_is_refused(tmp_path: Path) -> None:
+    (tmp_path / "370300.toml").write_text(
+        'jurisdiction = "370300"\n[[version]]\nversion = 1\neffective_from = 2024-01-01\n'
+        'base = "CN@9"\n', "utf-8")
+
+    with pytest.raises(RuleSetError, match="CN@9"):
+        load_rule_book([tmp_path])
