@@ -13,9 +13,10 @@ from typing import Any
 from uuid import UUID
 
 from eventsourcing.application import AggregateNotFoundError, Application
-from eventsourcing.persistence import IntegrityError, JSONTranscoder
+from eventsourcing.persistence import IntegrityError, JSONTranscoder, Recording
 
 from application.errors import CaseNotFoundError, ConcurrentEditError
+from application.identity import identity_value, keyed_hasher
 from application.integrity import ChainBreak, ChainedRecord, verify_stream
 from application.money import MoneyCommands
 from application.queries import CaseState, case_state
@@ -54,12 +55,16 @@ class Cases(MoneyCommands, Application):
         self,
         env: dict[str, str] | None = None,
         *,
-        identity_hasher: Callable[[str], str],
+        identity_hasher: Callable[[str], str] | None = None,
         rules: RuleBook | None = None,
     ) -> None:
         super().__init__(env)
         self.rules = rules or load_rule_book()
-        self.identity_hasher = identity_hasher
+        # A projection runner builds Cases from its environment alone: the key is there.
+        key = self.env.get("IDENTITY_KEY")
+        if identity_hasher is None and not key:
+            raise ValueError("Cases needs an identity hasher or IDENTITY_KEY in its env")
+        self.identity_hasher = identity_hasher or keyed_hasher(key or "")
 
     def register_transcodings(self, transcoder: JSONTranscoder) -> None:  # type: ignore[override]
         super().register_transcodings(transcoder)
@@ -87,7 +92,7 @@ class Cases(MoneyCommands, Application):
                     ) from None
                 continue
             return Saved(case.id, case.case_no, case.version,
-                         recordings[-1].notification.id, warnings=case.warnings)
+                         _position(recordings, case.id), warnings=case.warnings)
         raise DuplicateError("id_number", "busy", "is being enrolled by someone else; retry")
 
     def assess_needs(self, case_id: UUID, expected_version: int, **fields: Any) -> Saved:
@@ -256,7 +261,7 @@ class Cases(MoneyCommands, Application):
                     raise ConcurrentEditError(case_id, expected_version, actual) from None
                 continue  # a unique value moved under us: re-run the checks against it
             return Saved(case.id, case.case_no, case.version,
-                         recordings[-1].notification.id, ref if isinstance(ref, str) else None)
+                         _position(recordings, case_id), ref if isinstance(ref, str) else None)
         raise ConcurrentEditError(case_id, expected_version, self._get(case_id).version)
 
     def _load(self, case_id: UUID, expected_version: int) -> Case:
@@ -278,7 +283,7 @@ class Cases(MoneyCommands, Application):
         return bool(self.recorder.select_events(stream_id, limit=1))
 
     def _identity(self, case: Case) -> str:
-        return self.identity_hasher(f"{case.id_type}:{case.id_number}")
+        return self.identity_hasher(identity_value(case.id_type, case.id_number))
 
     def _key(self, kind: str, key: str) -> UniqueKey:
         try:
@@ -299,6 +304,12 @@ class Cases(MoneyCommands, Application):
         if self.mapper.compressor:
             state = self.mapper.compressor.decompress(state)
         return dict(self.mapper.transcoder.decode(state))
+
+
+def _position(recordings: list[Recording], case_id: UUID) -> int | None:
+    """The log position of the case's last event: what its views must reach."""
+    ids = [r.notification.id for r in recordings if r.domain_event.originator_id == case_id]
+    return ids[-1] if ids else None
 
 
 def _fresh_case_no(fields: dict[str, Any]) -> str:

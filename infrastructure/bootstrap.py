@@ -9,6 +9,7 @@ from psycopg import sql
 
 from application.cases import Cases
 from application.rulesets import load_rule_book
+from infrastructure.projections import Views, build_views
 from infrastructure.settings import Settings, postgres_env
 
 
@@ -18,8 +19,10 @@ class Services:
 
     settings: Settings
     cases: Cases
+    views: Views
 
     def close(self) -> None:
+        self.views.db.engine.dispose()
         self.cases.close()
 
 
@@ -33,7 +36,7 @@ def bootstrap(settings: Settings) -> Services:
         identity_hasher=settings.keys.identity_hasher(),
         rules=rules,
     )
-    return Services(settings=settings, cases=cases)
+    return Services(settings=settings, cases=cases, views=build_views(settings, cases))
 
 
 def ensure_schema(url: str) -> None:

@@ -13,17 +13,17 @@ environment, and a missing one stops start-up.
 from __future__ import annotations
 
 import base64
-import hashlib
-import hmac
 import json
 import os
 import secrets
 import tempfile
-from collections.abc import Mapping
+from collections.abc import Callable, Mapping
 from dataclasses import asdict, dataclass
 from pathlib import Path
 
 from eventsourcing.cipher import AESCipher
+
+from application.identity import keyed_hasher
 
 VARIABLES = {
     "cipher_key": "HOMEWARD_CIPHER_KEY",
@@ -38,14 +38,9 @@ class Keys:
     identity_key: str
     secret_key: str
 
-    def identity_hasher(self):  # type: ignore[no-untyped-def]
+    def identity_hasher(self) -> Callable[[str], str]:
         """HMAC-SHA256 of a value under the identity key, hex."""
-        key = base64.b64decode(self.identity_key)
-
-        def digest(value: str) -> str:
-            return hmac.new(key, value.encode("utf-8"), hashlib.sha256).hexdigest()
-
-        return digest
+        return keyed_hasher(self.identity_key)
 
 
 def generate_keys() -> Keys:

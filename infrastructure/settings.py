@@ -62,6 +62,7 @@ class Settings:
         env = {
             "CIPHER_KEY": self.keys.cipher_key,
             "CIPHER_TOPIC": "eventsourcing.cipher:AESCipher",
+            "IDENTITY_KEY": self.keys.identity_key,
             # Cases recently worked on stay in memory; each load still reads (and
             # applies) whatever other processes recorded since, so it is never stale.
             "AGGREGATE_CACHE_MAXSIZE": "2000",

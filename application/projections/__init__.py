@@ -1,0 +1,69 @@
+"""Read models built from the case streams.
+
+Each read model is a ``Projection`` (which events it reads and what it does
+with them) over a view interface declared here, a ``TrackingRecorder`` whose
+command methods write the view's rows together with the tracking position,
+so that a view is a deterministic function of the event log.  The SQL of
+each view lives in ``infrastructure/views``.
+"""
+
+from __future__ import annotations
+
+from abc import ABC, abstractmethod
+from collections.abc import Iterator
+from contextlib import AbstractContextManager
+from dataclasses import dataclass
+from typing import Generic, TypeVar
+
+from eventsourcing.persistence import TrackingRecorder
+from eventsourcing.utils import get_topic
+
+from domain.case import Case
+from domain.recording import AuditedAggregate
+
+T = TypeVar("T")
+
+
+@dataclass(frozen=True)
+class Page(Generic[T]):
+    """One page of rows and how many there are in all."""
+
+    rows: tuple[T, ...]
+    total: int
+    page: int
+    per_page: int
+
+    @property
+    def pages(self) -> int:
+        return max(1, -(-self.total // self.per_page))
+
+    def __iter__(self) -> Iterator[T]:
+        return iter(self.rows)
+
+
+class View(TrackingRecorder, ABC):
+    """What every view offers besides its own commands and queries."""
+
+    #: The view's name, as used on the command line (``case_list``).
+    name: str
+
+    @abstractmethod
+    def batch(self) -> AbstractContextManager[None]:
+        """Group the commands inside into one transaction with one tracking position."""
+
+    @abstractmethod
+    def checksum(self) -> str:
+        """A hash of the view's content, equal for equal content."""
+
+    @abstractmethod
+    def row_count(self) -> int:
+        """How many rows the view holds."""
+
+
+def case_topics() -> tuple[str, ...]:
+    """The topics of every event of a case stream."""
+    return tuple(sorted(
+        get_topic(value) for name, value in vars(Case).items()
+        if isinstance(value, type) and issubclass(value, AuditedAggregate.Event)
+        and name not in ("Event", "Created")
+    ))

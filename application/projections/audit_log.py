@@ -1,0 +1,74 @@
+"""The audit log: one row per recorded event, who recorded it, when, and for when."""
+
+from __future__ import annotations
+
+from abc import abstractmethod
+from dataclasses import dataclass
+from datetime import date, datetime
+from typing import Any
+from uuid import UUID
+
+from eventsourcing.dispatch import singledispatchmethod
+from eventsourcing.persistence import Tracking
+from eventsourcing.projection import Projection
+from eventsourcing.utils import get_topic
+
+from application.projections import Page, View, case_topics
+from domain.values import event_id_for
+
+
+@dataclass(frozen=True)
+class AuditRow:
+    event_id: UUID
+    case_id: UUID
+    version: int
+    topic: str
+    event: str
+    actor: str
+    actor_role: str
+    recorded_at: datetime
+    occurred_on: date
+    request_id: str
+    notification_id: int
+
+
+@dataclass(frozen=True)
+class AuditQuery:
+    case_id: UUID | None = None
+    actor: str | None = None
+    recorded_from: datetime | None = None
+    recorded_to: datetime | None = None
+    page: int = 1
+    per_page: int = 50
+
+
+class AuditLogView(View):
+    """Who recorded what, and when."""
+
+    name = "audit_log"
+
+    @abstractmethod
+    def add_entries(self, rows: list[AuditRow], tracking: Tracking) -> None:
+        """Append rows."""
+
+    @abstractmethod
+    def list_entries(self, query: AuditQuery) -> Page[AuditRow]:
+        """A page of entries, newest first."""
+
+
+class AuditLogProjection(Projection[AuditLogView]):
+    """Copies every case event's metadata into the audit log."""
+
+    name = "audit_log"
+    topics = case_topics()
+
+    @singledispatchmethod
+    def process_event(self, domain_event: Any, tracking: Tracking) -> None:
+        self.view.add_entries([AuditRow(
+            event_id=event_id_for(domain_event.originator_id, domain_event.originator_version),
+            case_id=domain_event.originator_id, version=domain_event.originator_version,
+            topic=get_topic(type(domain_event)), event=type(domain_event).__name__,
+            actor=domain_event.actor, actor_role=domain_event.actor_role,
+            recorded_at=domain_event.timestamp, occurred_on=domain_event.occurred_on,
+            request_id=domain_event.request_id, notification_id=tracking.notification_id,
+        )], tracking)

@@ -1,0 +1,123 @@
+"""The case list: one row per case, searchable by the things caseworkers know."""
+
+from __future__ import annotations
+
+from abc import abstractmethod
+from dataclasses import dataclass
+from datetime import date, datetime
+from typing import TYPE_CHECKING, Any
+from uuid import UUID
+
+from eventsourcing.dispatch import singledispatchmethod
+from eventsourcing.persistence import Tracking
+from eventsourcing.projection import Projection
+
+from application.identity import identity_value
+from application.projections import Page, View, case_topics
+from application.projections.folding import CaseFolder
+from domain.case import Case
+from domain.codes import IdNumber
+from domain.values import IdType
+
+if TYPE_CHECKING:
+    from application.cases import Cases
+
+SORTS = ("enrolled_on", "case_no", "name", "updated_at", "last_contact_on")
+
+
+@dataclass(frozen=True)
+class CaseRow:
+    """What the case list shows of a case: nothing personal in clear but the name."""
+
+    case_id: UUID
+    case_no: str
+    name: str
+    id_hash: str
+    id_masked: str
+    mobile_masked: str | None
+    district: str
+    caseworker_id: str
+    status: str
+    stage: str | None
+    returnee_type: str
+    sex: str
+    enrolled_on: date
+    last_contact_on: date
+    updated_at: datetime
+    version: int
+
+
+@dataclass(frozen=True)
+class CaseQuery:
+    """A search of the case list; ``id_hash`` is the keyed hash, never the number."""
+
+    text: str | None = None
+    id_hash: str | None = None
+    districts: tuple[str, ...] = ()
+    caseworker_id: str | None = None
+    status: str | None = None
+    stage: str | None = None
+    returnee_type: str | None = None
+    sort: str = "enrolled_on"
+    descending: bool = True
+    page: int = 1
+    per_page: int = 20
+
+
+class CaseListView(View):
+    """The case list's rows."""
+
+    name = "case_list"
+
+    @abstractmethod
+    def put_case(self, row: CaseRow, tracking: Tracking) -> None:
+        """Insert or replace a case's row."""
+
+    @abstractmethod
+    def advance(self, tracking: Tracking) -> None:
+        """Record that an event changed nothing here."""
+
+    @abstractmethod
+    def list_cases(self, query: CaseQuery) -> Page[CaseRow]:
+        """A page of cases matching the query."""
+
+
+def masked_id(id_type: str, number: str) -> str:
+    if id_type == IdType.RESIDENT_ID and len(number) == 18:
+        return IdNumber(number).masked()
+    return number[:2] + "*" * max(len(number) - 4, 0) + number[-2:]
+
+
+def masked_mobile(mobile: str | None) -> str | None:
+    return None if not mobile else f"{mobile[:3]}****{mobile[-4:]}"
+
+
+class CaseListProjection(Projection[CaseListView]):
+    """Keeps each case's row up to date with its latest event."""
+
+    name = "case_list"
+    topics = case_topics()
+
+    def __init__(self, view: CaseListView, cases: Cases) -> None:
+        super().__init__(view)
+        self.cases, self.folder = cases, CaseFolder(cases)
+
+    @singledispatchmethod
+    def process_event(self, domain_event: Any, tracking: Tracking) -> None:
+        if not isinstance(domain_event, Case.Event):
+            self.view.advance(tracking)
+            return
+        case = self.folder.after(domain_event)
+        self.view.put_case(self.row(case), tracking)
+
+    def row(self, case: Case) -> CaseRow:
+        return CaseRow(
+            case_id=case.id, case_no=case.case_no, name=case.name,
+            id_hash=self.cases.identity_hasher(identity_value(case.id_type, case.id_number)),
+            id_masked=masked_id(case.id_type, case.id_number),
+            mobile_masked=masked_mobile(case.mobile), district=case.owning_district,
+            caseworker_id=case.caseworker_id, status="OPEN" if case.is_open else "CLOSED",
+            stage=case.stage, returnee_type=case.returnee_type, sex=case.sex,
+            enrolled_on=case.enrolled_on, last_contact_on=case.last_contact_on,
+            updated_at=case.modified_on, version=case.version,
+        )

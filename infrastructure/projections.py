@@ -1,0 +1,186 @@
+"""Building views from the log: batched catch-up, atomic rebuild, one runner per view.
+
+Catch-up reads the log in batches (``select_notifications``) and commits each
+batch with its tracking position in one transaction: many times faster than
+one transaction per event, and still exactly-once.  A rebuild fills the next
+generation of a view's tables while the current one stays readable, then
+switches to it.  A view lock (a PostgreSQL advisory lock, or a file lock on
+SQLite) makes sure one process at a time writes a view.
+"""
+
+from __future__ import annotations
+
+import fcntl
+import zlib
+from collections.abc import Callable, Iterator
+from contextlib import contextmanager
+from dataclasses import dataclass
+from pathlib import Path
+from typing import Any
+
+from eventsourcing.persistence import Tracking
+from sqlalchemy import Engine, MetaData, create_engine, delete, event, text
+
+from application.cases import Cases
+from application.projections.audit_log import AuditLogProjection
+from application.projections.case_list import CaseListProjection
+from infrastructure.settings import Settings, postgres_env
+from infrastructure.views.audit_log import SQLAuditLogView
+from infrastructure.views.base import SQLView, ViewDatabase
+from infrastructure.views.case_list import SQLCaseListView
+
+#: Each view: its SQL class and how to build its projection.
+REGISTRY: dict[str, tuple[type[SQLView], Callable[[Any, Cases], Any]]] = {
+    "case_list": (SQLCaseListView, lambda view, cases: CaseListProjection(view, cases)),
+    "audit_log": (SQLAuditLogView, lambda view, _: AuditLogProjection(view)),
+}
+BATCH = 500
+
+
+def view_engine(settings: Settings) -> tuple[Engine, MetaData]:
+    """The engine of the views' database: beside the events, in the same kind of store."""
+    if settings.is_postgres:
+        env = postgres_env(settings.database_url)
+        url = (f"postgresql+psycopg://{env['POSTGRES_USER']}:{env['POSTGRES_PASSWORD']}"
+               f"@{env['POSTGRES_HOST']}:{env['POSTGRES_PORT']}/{env['POSTGRES_DBNAME']}")
+        engine = create_engine(url, pool_pre_ping=True, pool_size=5, max_overflow=5)
+        return engine, MetaData(schema=env["POSTGRES_SCHEMA"])
+    events_file = Path(settings.database_url.removeprefix("sqlite:///"))
+    views_file = events_file.with_name(events_file.stem + ".views.sqlite3")
+    engine = create_engine(f"sqlite:///{views_file}", connect_args={"timeout": 30})
+
+    @event.listens_for(engine, "connect")
+    def _pragmas(connection: Any, _: Any) -> None:
+        # WAL lets the web read while a runner writes; autocommit off is SQLAlchemy's job.
+        cursor = connection.cursor()
+        cursor.execute("PRAGMA journal_mode=WAL")
+        cursor.execute("PRAGMA synchronous=NORMAL")
+        cursor.close()
+
+    return engine, MetaData()
+
+
+@dataclass
+class Views:
+    """The views of one process and what builds them."""
+
+    db: ViewDatabase
+    cases: Cases
+    lock_dir: Path | None
+
+    def __post_init__(self) -> None:
+        self.views: dict[str, SQLView] = {name: cls(self.db) for name, (cls, _) in
+                                          REGISTRY.items()}
+
+    def __getitem__(self, name: str) -> Any:
+        return self.views[name]
+
+    def projection(self, name: str, view: SQLView) -> Any:
+        return REGISTRY[name][1](view, self.cases)
+
+    def catch_up(self, name: str, progress: Callable[[int, int], None] | None = None) -> int:
+        """Bring one view up to the log's head; returns the events processed."""
+        view = self.views[name]
+        return catch_up(self.cases, self.projection(name, view), view, progress=progress)
+
+    def wait(self, notification_id: int | None, timeout: float = 2.0,
+             names: tuple[str, ...] = ()) -> None:
+        """Wait (bounded) until the views have processed ``notification_id``."""
+        for name in names or tuple(self.views):
+            self.views[name].wait(self.cases.name, notification_id, timeout=timeout)
+
+    def rebuild(self, name: str, progress: Callable[[int, int], None] | None = None) -> int:
+        """Build the view afresh beside the live one, then switch to it."""
+        live = self.views[name]
+        with self.lock(name):
+            with self.db.engine.connect() as conn:
+                current = self.db.generation(conn, name)
+            fresh = type(live)(self.db, generation=current + 1)
+            drop_generation(fresh, current + 1)  # a rebuild that died half-way
+            count = catch_up(self.cases, self.projection(name, fresh), fresh, progress=progress)
+            with self.db.engine.begin() as conn:
+                table = self.db.generations
+                conn.execute(delete(table).where(table.c.view == name))
+                conn.execute(table.insert().values(view=name, generation=current + 1))
+            drop_generation(live, current)
+        return count
+
+    def status(self) -> list[tuple[str, int, int, int]]:
+        """Per view: generation, position, and the log's head."""
+        head = self.cases.recorder.max_notification_id() or 0
+        rows = []
+        for name, view in self.views.items():
+            with self.db.engine.connect() as conn:
+                generation = self.db.generation(conn, name)
+            rows.append((name, generation, view.max_tracking_id(self.cases.name) or 0, head))
+        return rows
+
+    @contextmanager
+    def lock(self, name: str, wait: bool = True) -> Iterator[bool]:
+        """Hold the view's writer lock (across processes and hosts)."""
+        if self.db.is_postgres:
+            key = zlib.crc32(f"homeward-view-{name}".encode())
+            with self.db.engine.connect() as conn:
+                sql = "SELECT pg_advisory_lock(:k)" if wait else "SELECT pg_try_advisory_lock(:k)"
+                got = conn.execute(text(sql), {"k": key}).scalar() is not False
+                conn.commit()
+                try:
+                    yield got
+                finally:
+                    if got:
+                        conn.execute(text("SELECT pg_advisory_unlock(:k)"), {"k": key})
+                        conn.commit()
+            return
+        assert self.lock_dir is not None
+        self.lock_dir.mkdir(parents=True, exist_ok=True)
+        with open(self.lock_dir / f"{name}.lock", "w") as handle:
+            try:
+                fcntl.flock(handle, fcntl.LOCK_EX | (0 if wait else fcntl.LOCK_NB))
+                got = True
+            except BlockingIOError:
+                got = False
+            try:
+                yield got
+            finally:
+                if got:
+                    fcntl.flock(handle, fcntl.LOCK_UN)
+
+
+def catch_up(cases: Cases, projection: Any, view: SQLView, *, batch: int = BATCH,
+             progress: Callable[[int, int], None] | None = None) -> int:
+    """Process every event after the view's position, one transaction per batch."""
+    start = view.max_tracking_id(cases.name) or 0
+    head, done = cases.recorder.max_notification_id() or 0, 0
+    while notifications := cases.recorder.select_notifications(
+        start=start, limit=batch, topics=projection.topics, inclusive_of_start=False
+    ):
+        try:
+            with view.batch():
+                for notification in notifications:
+                    projection.process_event(cases.mapper.to_domain_event(notification),
+                                             Tracking(cases.name, notification.id))
+        except BaseException:
+            if hasattr(projection, "folder"):
+                projection.folder.forget()
+            raise
+        start, done = notifications[-1].id, done + len(notifications)
+        if progress:
+            progress(start, max(head, start))
+    return done
+
+
+def drop_generation(view: SQLView, generation: int) -> None:
+    """Drop a generation's tables and its tracking row."""
+    tables = view.tables(generation)
+    with view.db.engine.begin() as conn:
+        for table in tables.values():
+            table.drop(conn, checkfirst=True)
+        conn.execute(delete(view.db.tracking)
+                     .where(view.db.tracking.c.view == view.tracking_key(generation)))
+    view.forget_tables(generation)
+
+
+def build_views(settings: Settings, cases: Cases) -> Views:
+    engine, metadata = view_engine(settings)
+    lock_dir = None if settings.is_postgres else settings.instance_path / "locks"
+    return Views(ViewDatabase(engine, metadata), cases, lock_dir)

@@ -1,0 +1,264 @@
+"""SQL views on SQLAlchemy 2 Core, the same code on SQLite and PostgreSQL.
+
+A view's rows live in tables of a numbered *generation* (``case_list_g3``).
+The live generation is named in ``view_generations``; a rebuild fills the next
+generation beside it and then points the view at it in one transaction, so
+the view stays readable throughout.  Each generation has its own tracking
+row in ``view_tracking``, written in the same transaction as the rows it
+accounts for: a view is exactly the events up to its tracking position.
+"""
+
+from __future__ import annotations
+
+import hashlib
+import json
+from collections.abc import Iterator
+from contextlib import contextmanager
+from contextvars import ContextVar
+from dataclasses import dataclass
+from datetime import UTC, datetime
+from typing import Any
+
+from eventsourcing.persistence import IntegrityError, Tracking
+from sqlalchemy import (
+    BigInteger,
+    Column,
+    Connection,
+    Engine,
+    Integer,
+    MetaData,
+    String,
+    Table,
+    func,
+    select,
+    update,
+)
+from sqlalchemy.dialects import postgresql, sqlite
+
+from application.projections import View
+
+
+@dataclass
+class ViewDatabase:
+    """Where the views live: an engine and the schema's bookkeeping tables."""
+
+    engine: Engine
+    metadata: MetaData
+
+    def __post_init__(self) -> None:
+        self.generations = Table(
+            "view_generations", self.metadata,
+            Column("view", String(64), primary_key=True),
+            Column("generation", Integer, nullable=False),
+        )
+        self.tracking = Table(
+            "view_tracking", self.metadata,
+            Column("view", String(80), primary_key=True),
+            Column("application_name", String(64), primary_key=True),
+            Column("notification_id", BigInteger, nullable=False),
+        )
+        self.metadata.create_all(self.engine, [self.generations, self.tracking])
+        self.defined: dict[tuple[str, int], dict[str, Table]] = {}
+
+    @property
+    def is_postgres(self) -> bool:
+        return self.engine.dialect.name == "postgresql"
+
+    def insert(self, table: Table) -> Any:
+        """An INSERT that can say ON CONFLICT in this database's dialect."""
+        return (postgresql.insert if self.is_postgres else sqlite.insert)(table)
+
+    def generation(self, conn: Connection, view: str) -> int:
+        found = conn.execute(
+            select(self.generations.c.generation).where(self.generations.c.view == view)
+        ).scalar()
+        return int(found) if found is not None else 1
+
+
+@dataclass
+class _Batch:
+    """An open batch: its connection, generation, last position and buffered upserts."""
+
+    conn: Connection
+    generation: int
+    positions: list[Tracking]
+    upserts: dict[Table, dict[Any, dict[str, Any]]]
+    inserts: dict[Table, list[dict[str, Any]]]
+
+
+_batch: ContextVar[_Batch | None] = ContextVar("view_batch", default=None)
+
+
+class SQLView(View):
+    """Base of the SQL views: generations, tracking, batches, checksums."""
+
+    name: str
+
+    def __init__(self, db: ViewDatabase, generation: int | None = None) -> None:
+        self.db = db
+        self.fixed_generation = generation
+
+    # ------------------------------------------------------------ to implement
+    def define_tables(self, metadata: MetaData, suffix: str) -> dict[str, Table]:
+        """The view's tables, named with ``suffix`` (``_g3``)."""
+        raise NotImplementedError
+
+    # ----------------------------------------------------------------- tables
+    def tables(self, generation: int) -> dict[str, Table]:
+        """The generation's tables, created on first use (in this process)."""
+        key = (self.name, generation)
+        if key not in self.db.defined:
+            tables = self.define_tables(self.db.metadata, f"_g{generation}")
+            self.db.metadata.create_all(self.db.engine, list(tables.values()))
+            self.db.defined[key] = tables
+        return self.db.defined[key]
+
+    def forget_tables(self, generation: int) -> None:
+        """Forget a dropped generation's table definitions."""
+        for table in self.db.defined.pop((self.name, generation), {}).values():
+            self.db.metadata.remove(table)
+
+    def current_generation(self, conn: Connection) -> int:
+        if self.fixed_generation is not None:
+            return self.fixed_generation
+        return self.db.generation(conn, self.name)
+
+    def tracking_key(self, generation: int) -> str:
+        return f"{self.name}@{generation}"
+
+    # ------------------------------------------------------------ transactions
+    @contextmanager
+    def writing(self, tracking: Tracking | None) -> Iterator[tuple[Connection, dict[str, Table]]]:
+        """A connection in a transaction that ends by advancing the tracking position."""
+        batch = _batch.get()
+        if batch is not None:
+            yield batch.conn, self.tables(batch.generation)
+            if tracking is not None:
+                batch.positions.append(tracking)
+            return
+        with self.db.engine.begin() as conn:
+            generation = self.current_generation(conn)
+            yield conn, self.tables(generation)
+            if tracking is not None:
+                self._advance(conn, generation, tracking)
+
+    @contextmanager
+    def batch(self) -> Iterator[None]:
+        with self.db.engine.begin() as conn:
+            batch = _Batch(conn, self.current_generation(conn), [], {}, {})
+            token = _batch.set(batch)
+            try:
+                yield
+            finally:
+                _batch.reset(token)
+            for table, rows in batch.upserts.items():
+                conn.execute(self.upsert_statement(table), list(rows.values()))
+            for table, new_rows in batch.inserts.items():
+                conn.execute(table.insert(), new_rows)
+            if batch.positions:
+                self._advance(conn, batch.generation, batch.positions[-1])
+
+    def upsert(self, conn: Connection, table: Table, values: dict[str, Any]) -> None:
+        """Insert or replace a row by its primary key; in a batch, the last one wins."""
+        batch = _batch.get()
+        if batch is not None:
+            key = tuple(values[c.name] for c in table.primary_key.columns)
+            batch.upserts.setdefault(table, {})[key] = values
+        else:
+            conn.execute(self.upsert_statement(table), values)
+
+    def insert_rows(self, conn: Connection, table: Table, rows: list[dict[str, Any]]) -> None:
+        """Append rows; in a batch, written together when the batch ends."""
+        batch = _batch.get()
+        if batch is not None:
+            batch.inserts.setdefault(table, []).extend(rows)
+        elif rows:
+            conn.execute(table.insert(), rows)
+
+    def upsert_statement(self, table: Table) -> Any:
+        """INSERT … ON CONFLICT DO UPDATE with bound parameters (compiled once)."""
+        insert = self.db.insert(table)
+        keys = [c.name for c in table.primary_key.columns]
+        return insert.on_conflict_do_update(
+            index_elements=keys,
+            set_={c.name: insert.excluded[c.name] for c in table.columns if c.name not in keys},
+        )
+
+    @contextmanager
+    def reading(self) -> Iterator[tuple[Connection, dict[str, Table]]]:
+        with self.db.engine.connect() as conn:
+            yield conn, self.tables(self.current_generation(conn))
+
+    def _advance(self, conn: Connection, generation: int, tracking: Tracking) -> None:
+        """Move the position forward, or fail so that nothing is applied twice."""
+        table, key = self.db.tracking, self.tracking_key(generation)
+        moved = conn.execute(
+            update(table)
+            .where(table.c.view == key, table.c.application_name == tracking.application_name,
+                   table.c.notification_id < tracking.notification_id)
+            .values(notification_id=tracking.notification_id)
+        ).rowcount
+        if moved:
+            return
+        inserted = conn.execute(
+            self.db.insert(table)
+            .values(view=key, application_name=tracking.application_name,
+                    notification_id=tracking.notification_id)
+            .on_conflict_do_nothing()
+        ).rowcount
+        if not inserted:
+            raise IntegrityError(
+                f"{key} is already at or past notification {tracking.notification_id}"
+            )
+
+    # ---------------------------------------------------- TrackingRecorder API
+    def insert_tracking(self, tracking: Tracking) -> None:
+        with self.writing(tracking):
+            pass
+
+    def advance(self, tracking: Tracking) -> None:
+        self.insert_tracking(tracking)
+
+    def max_tracking_id(self, application_name: str) -> int | None:
+        with self.db.engine.connect() as conn:
+            key = self.tracking_key(self.current_generation(conn))
+            table = self.db.tracking
+            return conn.execute(
+                select(table.c.notification_id)
+                .where(table.c.view == key, table.c.application_name == application_name)
+            ).scalar()
+
+    # -------------------------------------------------------------- inspection
+    def row_count(self) -> int:
+        with self.reading() as (conn, tables):
+            return sum(int(conn.execute(select(func.count()).select_from(t)).scalar() or 0)
+                       for t in tables.values())
+
+    def checksum(self) -> str:
+        digest = hashlib.sha256()
+        with self.reading() as (conn, tables):
+            for name in sorted(tables):
+                table = tables[name]
+                order = list(table.primary_key.columns) or list(table.columns)
+                digest.update(name.encode())
+                for row in conn.execute(select(table).order_by(*order)):
+                    digest.update(json.dumps([_plain(v) for v in row], ensure_ascii=False,
+                                             default=str).encode())
+        return digest.hexdigest()
+
+
+def row_values(row: Any) -> dict[str, Any]:
+    """A frozen dataclass row as column values (shallow: rows hold plain values)."""
+    return dict(vars(row))
+
+
+def _plain(value: Any) -> Any:
+    """One representation per value whichever database returned it."""
+    if isinstance(value, datetime):
+        return utc(value).isoformat()
+    return value if isinstance(value, (int, str, bool, type(None))) else str(value)
+
+
+def utc(value: datetime) -> datetime:
+    """SQLite hands back naive datetimes for what was stored as UTC."""
+    return value.replace(tzinfo=UTC) if value.tzinfo is None else value.astimezone(UTC)

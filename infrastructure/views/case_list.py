@@ -1,0 +1,89 @@
+"""The case list on SQL."""
+
+from __future__ import annotations
+
+from eventsourcing.persistence import Tracking
+from sqlalchemy import (
+    Column,
+    Date,
+    DateTime,
+    Index,
+    Integer,
+    MetaData,
+    String,
+    Table,
+    Uuid,
+    func,
+    or_,
+    select,
+)
+
+from application.projections import Page
+from application.projections.case_list import SORTS, CaseListView, CaseQuery, CaseRow
+from infrastructure.views.base import SQLView, row_values, utc
+
+
+class SQLCaseListView(SQLView, CaseListView):
+    """``case_list_gN``: one row per case."""
+
+    def define_tables(self, metadata: MetaData, suffix: str) -> dict[str, Table]:
+        name = f"case_list{suffix}"
+        table = Table(
+            name, metadata,
+            Column("case_id", Uuid, primary_key=True),
+            Column("case_no", String(32), nullable=False),
+            Column("name", String(50), nullable=False),
+            Column("id_hash", String(64), nullable=False),
+            Column("id_masked", String(40), nullable=False),
+            Column("mobile_masked", String(20)),
+            Column("district", String(6), nullable=False),
+            Column("caseworker_id", String(64), nullable=False),
+            Column("status", String(8), nullable=False),
+            Column("stage", String(16)),
+            Column("returnee_type", String(20), nullable=False),
+            Column("sex", String(1), nullable=False),
+            Column("enrolled_on", Date, nullable=False),
+            Column("last_contact_on", Date, nullable=False),
+            Column("updated_at", DateTime(timezone=True), nullable=False),
+            Column("version", Integer, nullable=False),
+            Index(f"ix_{name}_case_no", "case_no"),
+            Index(f"ix_{name}_id_hash", "id_hash"),
+            Index(f"ix_{name}_district", "district", "status", "enrolled_on"),
+            Index(f"ix_{name}_caseworker", "caseworker_id", "status"),
+            Index(f"ix_{name}_name", "name"),
+        )
+        return {"cases": table}
+
+    def put_case(self, row: CaseRow, tracking: Tracking) -> None:
+        with self.writing(tracking) as (conn, tables):
+            self.upsert(conn, tables["cases"], row_values(row))
+
+    def list_cases(self, query: CaseQuery) -> Page[CaseRow]:
+        with self.reading() as (conn, tables):
+            table = tables["cases"]
+            conditions = []
+            if query.text:
+                like = f"%{query.text.strip()}%"
+                conditions.append(or_(table.c.name.like(like), table.c.case_no.like(like.upper())))
+            if query.id_hash:
+                conditions.append(table.c.id_hash == query.id_hash)
+            if query.districts:
+                conditions.append(table.c.district.in_(query.districts))
+            for column in ("caseworker_id", "status", "stage", "returnee_type"):
+                if getattr(query, column):
+                    conditions.append(table.c[column] == getattr(query, column))
+            total = conn.execute(select(func.count()).select_from(table).where(*conditions)
+                                 ).scalar() or 0
+            sort = table.c[query.sort if query.sort in SORTS else "enrolled_on"]
+            order = [sort.desc() if query.descending else sort.asc(), table.c.case_no]
+            per_page = max(1, min(query.per_page, 200))
+            page = max(1, query.page)
+            rows = conn.execute(select(table).where(*conditions).order_by(*order)
+                                .limit(per_page).offset((page - 1) * per_page))
+            return Page(tuple(_row(r._mapping) for r in rows), int(total), page, per_page)
+
+
+def _row(values: object) -> CaseRow:
+    data = dict(values)  # type: ignore[call-overload]
+    data["updated_at"] = utc(data["updated_at"])
+    return CaseRow(**data)
