@@ -57,6 +57,8 @@ class Loan:
     applied_on: date
     status: str = "APPLIED"
     group: str | None = None
+    certified_on: date | None = None
+    business_ref: str | None = None
     contract_no: str | None = None
     bank: str | None = None
     guarantor: str | None = None
@@ -116,7 +118,8 @@ class LoanEligibilityCertified(AuditedAggregate.Event):
     def apply(self, case: Case) -> None:
         status = "CERTIFIED" if self.decision == Decision.APPROVED else "REJECTED"
         case.loans[self.loan_ref] = replace(case.loans[self.loan_ref], status=status,
-                                            group=self.group)
+                                            group=self.group, certified_on=self.occurred_on,
+                                            business_ref=self.basis.get("business_ref"))
 
 
 class LoanGranted(AuditedAggregate.Event):
@@ -285,20 +288,24 @@ class LoanCommands:
         """Record the disbursement (放款) within the caps in force on the grant date."""
         self.check_open()
         loan = self.check_loan(loan_ref, ("CERTIFIED",))
-        occurred_on = self.check_effective(occurred_on, not_before=loan.applied_on)
+        occurred_on = self.check_effective(occurred_on, not_before=loan.certified_on)
         rule_set = rules.in_force(occurred_on, self.owning_district)
         self.check_repeat_loan(rule_set, prior_loans, current=loan.ref)
         amount = money(principal, "principal")
         if amount > loan.amount:
             raise RuleViolationError("principal", "above_applied",
                                      "must not exceed the amount applied for")
-        cap = self.loan_cap(rule_set, loan.borrower_kind)
+        cap = self.loan_cap(rule_set, loan)
         if amount > cap:
             raise RuleViolationError("principal", "above_cap", f"must not exceed {cap} 分",
                                      cap=cap, rule_set=rule_set.ref)
         key = ("loan.small_micro_max_term_months" if loan.borrower_kind == BorrowerKind.SMALL_MICRO
                else "loan.individual_max_term_months")
-        term = count(term_months, "term_months", minimum=1, maximum=rule_set.number(key))
+        term = count(term_months, "term_months", minimum=1, maximum=1200)
+        if term > rule_set.number(key):
+            raise RuleViolationError("term_months", "above_cap",
+                                     f"must not exceed {rule_set.number(key)} months",
+                                     cap=rule_set.number(key), rule_set=rule_set.ref)
         reference = lpr_bp(occurred_on)
         rate_cap = reference + rule_set.number("loan.rate_cap_over_lpr_bp")
         rate = count(annual_rate_bp, "annual_rate_bp", minimum=1, maximum=5000)
@@ -321,6 +328,7 @@ class LoanCommands:
         self: Case, *, occurred_on: date, loan_ref: str, period: str, interest_paid: int
     ) -> int:
         """Record the quarter's interest subsidy (贴息); returns the subsidy in 分."""
+        self.check_open()
         loan = self.check_loan(loan_ref, ("GRANTED", "EXTENDED", "OVERDUE", "REPAID",
                                           "COMPENSATED", "RECOVERED", "WRITTEN_OFF"))
         label, first, last = quarter(period)
@@ -334,6 +342,9 @@ class LoanCommands:
         ends = [last, loan.original_maturity_on - timedelta(days=1)]
         ends += [d - timedelta(days=1) for d in (loan.repaid_on, loan.overdue_since) if d]
         days = days_inclusive(max(first, loan.disbursed_on), min(ends))
+        if days == 0:
+            raise InvalidValueError("period", "no_subsidised_days",
+                                    "the loan had no subsidised days in this quarter")
         paid = count(interest_paid, "interest_paid", maximum=10**12)
         rate = subsidised_rate_bp(loan.subsidy_rule, loan.annual_rate_bp, loan.lpr_bp)
         subsidy = subsidy_fen(loan.principal, rate, days, paid)
@@ -369,6 +380,7 @@ class LoanCommands:
     def record_loan_overdue(self: Case, *, occurred_on: date, loan_ref: str,
                             overdue_since: date, amount_overdue: int) -> None:
         """Record that a loan fell overdue (逾期)."""
+        self.check_open()
         loan = self.check_loan(loan_ref, ("GRANTED", "EXTENDED"))
         occurred_on = self.check_effective(occurred_on)
         since = a_date(overdue_since, "overdue_since")
@@ -381,6 +393,7 @@ class LoanCommands:
 
     def record_loan_repaid(self: Case, *, occurred_on: date, loan_ref: str) -> None:
         """Record that a loan was repaid in full (结清)."""
+        self.check_open()
         loan = self.check_loan(loan_ref, tuple(LIVE))
         occurred_on = self.check_effective(occurred_on, not_before=loan.disbursed_on)
         assert loan.maturity_on is not None
@@ -392,6 +405,7 @@ class LoanCommands:
                              loan_ref: str, paid: int,
                              fund_share_pct: int | None = None) -> None:
         """Record the guarantee fund's compensation (代偿) of an overdue loan."""
+        self.check_open()
         loan = self.check_loan(loan_ref, ("OVERDUE",))
         rule_set = rules.get(loan.rule_set or "")
         occurred_on = self.check_effective(occurred_on)
@@ -412,6 +426,7 @@ class LoanCommands:
     def record_loan_recovery(self: Case, *, occurred_on: date, loan_ref: str,
                              amount: int) -> None:
         """Record money recovered (追偿) after compensation."""
+        self.check_open()
         loan = self.check_loan(loan_ref, ("COMPENSATED", "RECOVERED"))
         left = loan.compensated - loan.recovered
         self.trigger_event(self.LoanRecovered, occurred_on=self.check_effective(
@@ -420,6 +435,7 @@ class LoanCommands:
 
     def write_off_loan(self: Case, *, occurred_on: date, loan_ref: str, amount: int) -> None:
         """Record the write-off (核销) of what could not be recovered."""
+        self.check_open()
         loan = self.check_loan(loan_ref, ("COMPENSATED", "RECOVERED"))
         left = loan.compensated - loan.recovered
         if amount != left:
@@ -468,15 +484,24 @@ class LoanCommands:
         ):
             raise RuleViolationError("decision", "training_required",
                                      "the rule set requires a passed training first")
-        operating = [b for b in self.businesses.values() if b.is_operating]
+        operating = [b for b in self.businesses.values() if b.is_operating and (
+            loan.borrower_kind != BorrowerKind.SMALL_MICRO or b.entity_type == "ENTERPRISE")]
         if not operating:
-            raise RuleViolationError("decision", "business_required",
-                                     "a loan needs a registered, operating business")
-        business = max(operating, key=lambda b: b.registered_on)
-        age = months_between(business.registered_on, on)
-        minimum = rule_set.number("loan.online_merchant_min_months"
-                                  if business.is_online_merchant
-                                  else "loan.min_business_age_months")
+            raise RuleViolationError(
+                "decision", "business_required",
+                "a 小微 loan needs an operating enterprise" if
+                loan.borrower_kind == BorrowerKind.SMALL_MICRO else
+                "a loan needs a registered, operating business")
+        def minimum_age(business: Any) -> int:
+            return int(rule_set.number("loan.online_merchant_min_months"
+                                       if business.is_online_merchant
+                                       else "loan.min_business_age_months"))
+
+        # The oldest business that is old enough; failing that, report on the oldest.
+        ordered = sorted(operating, key=lambda b: b.registered_on)
+        business = next((b for b in ordered if months_between(b.registered_on, on)
+                         >= minimum_age(b)), ordered[0])
+        age, minimum = months_between(business.registered_on, on), minimum_age(business)
         basis |= {"business_ref": business.ref, "business_age_months": age}
         if age < minimum:
             raise RuleViolationError("decision", "business_too_young",
@@ -497,21 +522,25 @@ class LoanCommands:
         pct = rule_set.number("loan.small_micro_hire_pct_over_threshold"
                               if staff > rule_set.number("loan.small_micro_staff_threshold")
                               else "loan.small_micro_hire_pct")
-        if jobs.priority_group_hires_12m * 100 < pct * staff or staff == 0:
+        # Only hires on contracts of a year or more count (财金〔2018〕22号).
+        hires = min(jobs.priority_group_hires_12m, jobs.contracts_ge_1y)
+        if hires * 100 < pct * staff or staff == 0:
             raise RuleViolationError("decision", "small_micro_hires",
                                      f"new hires from the eligible groups must be {pct}% "
                                      "of the staff", pct=pct, rule_set=rule_set.ref)
         return {"jobs_as_of": jobs.as_of.isoformat(), "staff": staff,
-                "priority_group_hires_12m": jobs.priority_group_hires_12m, "hire_pct": pct}
+                "priority_group_hires_12m": jobs.priority_group_hires_12m,
+                "contracts_ge_1y": jobs.contracts_ge_1y, "hire_pct": pct}
 
-    def loan_cap(self: Case, rule_set: RuleSet, borrower_kind: str) -> int:
+    def loan_cap(self: Case, rule_set: RuleSet, loan: Loan) -> int:
+        """The cap for the loan's borrower kind on the rule set's date."""
         individual = rule_set.number("loan.individual_cap_fen")
         small_micro = rule_set.number("loan.small_micro_cap_fen")
-        if borrower_kind == BorrowerKind.INDIVIDUAL:
+        if loan.borrower_kind == BorrowerKind.INDIVIDUAL:
             return int(individual)
-        if borrower_kind == BorrowerKind.SMALL_MICRO:
+        if loan.borrower_kind == BorrowerKind.SMALL_MICRO:
             return int(small_micro)
-        operating = [b for b in self.businesses.values() if b.is_operating]
-        partners = 1 + max((len(b.partners) for b in operating), default=0)
+        business = self.businesses.get(loan.business_ref or "")
+        partners = 1 + (len(business.partners) if business else 0)
         pct = rule_set.number("loan.partnership_cap_pct")
         return int(min(individual * partners * pct // 100, small_micro))

@@ -12,7 +12,7 @@ from datetime import date, timedelta
 from typing import TYPE_CHECKING, Any
 
 from domain.errors import InvalidValueError, RuleViolationError, StateConflictError
-from domain.money import money, months_between
+from domain.money import add_months, money, months_between
 from domain.recording import AuditedAggregate
 from domain.rules import RuleBook, RuleSet
 from domain.values import SubsidyKind, TrainingResult, a_date, choice, text
@@ -37,14 +37,17 @@ class Subsidy:
     applied_on: date
     status: str = "APPLIED"  # APPLIED, GRANTED, REJECTED, PAID
     granted: int = 0
+    granted_on: date | None = None
     paid: int = 0
     reason: str | None = None
 
     @property
     def months(self) -> int:
+        """Months of the period; a part of a month counts as a month."""
         if self.period_from is None or self.period_to is None:
             return 0
-        return months_between(self.period_from, self.period_to + timedelta(days=1))
+        whole = months_between(self.period_from, self.period_to + timedelta(days=1))
+        return whole + int(add_months(self.period_from, whole) <= self.period_to)
 
 
 class SubsidyApplied(AuditedAggregate.Event):
@@ -69,7 +72,8 @@ class SubsidyGranted(AuditedAggregate.Event):
 
     def apply(self, case: Case) -> None:
         case.subsidies[self.subsidy_ref] = replace(
-            case.subsidies[self.subsidy_ref], status="GRANTED", granted=self.amount)
+            case.subsidies[self.subsidy_ref], status="GRANTED", granted=self.amount,
+            granted_on=self.occurred_on)
 
 
 class SubsidyRejected(AuditedAggregate.Event):
@@ -133,6 +137,7 @@ class SubsidyCommands:
 
     def reject_subsidy(self: Case, *, occurred_on: date, subsidy_ref: str, reason: str) -> None:
         """Refuse an application, with the reason."""
+        self.check_open()
         subsidy = self.check_subsidy(subsidy_ref, ("APPLIED",))
         self.trigger_event(
             self.SubsidyRejected,
@@ -141,10 +146,11 @@ class SubsidyCommands:
 
     def pay_subsidy(self: Case, *, occurred_on: date, subsidy_ref: str, amount: int) -> None:
         """Record a payment of a granted subsidy."""
+        self.check_open()
         subsidy = self.check_subsidy(subsidy_ref, ("GRANTED",))
         self.trigger_event(
             self.SubsidyPaid,
-            occurred_on=self.check_effective(occurred_on, not_before=subsidy.applied_on),
+            occurred_on=self.check_effective(occurred_on, not_before=subsidy.granted_on),
             subsidy_ref=subsidy.ref,
             amount=money(amount, "amount", maximum=subsidy.granted - subsidy.paid))
 
@@ -198,6 +204,9 @@ class SubsidyCommands:
             raise RuleViolationError("subject_ref", "business_required",
                                      "names no operating business of this case")
         basis |= {"uscc": business.uscc, "registered_on": business.registered_on.isoformat()}
+        if subsidy.period_from is not None and subsidy.period_from < business.registered_on:
+            raise InvalidValueError("period_from", "before_registration",
+                                    "must not be before the business was registered")
         if kind == SubsidyKind.ONE_TIME_STARTUP:
             return self._check_startup(rule_set, business, on, others, basis)
         return self._check_periodic(rule_set, kind, subsidy, business, on, others, basis)

@@ -16,14 +16,21 @@ def days_ago(n: int) -> date:
     return today() - timedelta(days=n)
 
 
-def an_id_number(district: str = "370303", born: date = date(1990, 5, 17),
+_issued: set[str] = set()
+
+
+def an_id_number(district: str = "370303", born: date | None = None,
                  sex: str = "M") -> str:
-    """A fresh valid resident ID number (odd sequence digit = male)."""
-    seq = _rng.randrange(0, 1000)
-    if (seq % 2 == 1) != (sex == "M"):
-        seq = (seq + 1) % 1000
-    first17 = f"{district}{born:%Y%m%d}{seq:03d}"
-    return first17 + id_check_character(first17)
+    """A valid resident ID number not issued before in this run (odd sequence = male)."""
+    while True:
+        birth = born or date(1970, 1, 1) + timedelta(days=_rng.randrange(30 * 365))
+        seq = _rng.randrange(0, 1000)
+        if (seq % 2 == 1) != (sex == "M"):
+            seq = (seq + 1) % 1000
+        first17 = f"{district}{birth:%Y%m%d}{seq:03d}"
+        if first17 not in _issued:
+            _issued.add(first17)
+            return first17 + id_check_character(first17)
 
 
 def a_uscc(prefix: str = "92", district: str = "370303") -> str:
