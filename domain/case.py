@@ -495,7 +495,7 @@ class Case(LoanCommands, SubsidyCommands, CaseChecks, AuditedAggregate):
         self.check_open()
         self._record_follow_up(
             occurred_on=self.check_effective(occurred_on),
-            due_ref=optional_text(due_ref, "due_ref", max_len=64),
+            due_ref=optional_text(due_ref, "due_ref", max_len=100),
             method=choice(ContactMethod, method, "method").value, reached=bool(reached),
             business_status=None if business_status in (None, "") else
             choice(BusinessStatus, business_status, "business_status").value,
