@@ -24,17 +24,21 @@ from sqlalchemy import Engine, MetaData, create_engine, delete, event, text
 from application.cases import Cases
 from application.projections.audit_log import AuditLogProjection
 from application.projections.case_list import CaseListProjection
+from application.projections.work_queue import WorkQueueProjection
 from infrastructure.settings import Settings, postgres_env
 from infrastructure.views.audit_log import SQLAuditLogView
 from infrastructure.views.base import SQLView, ViewDatabase
 from infrastructure.views.case_list import SQLCaseListView
+from infrastructure.views.work_queue import SQLWorkQueueView
 
 #: Each view: its SQL class and how to build its projection.
 REGISTRY: dict[str, tuple[type[SQLView], Callable[[Any, Cases], Any]]] = {
     "case_list": (SQLCaseListView, lambda view, cases: CaseListProjection(view, cases)),
     "audit_log": (SQLAuditLogView, lambda view, _: AuditLogProjection(view)),
+    "work_queue": (SQLWorkQueueView, lambda view, cases: WorkQueueProjection(view, cases)),
 }
 BATCH = 500
+STATUS_COUNT_LIMIT = 10_000
 
 
 def view_engine(settings: Settings) -> tuple[Engine, MetaData]:
@@ -105,14 +109,18 @@ class Views:
             drop_generation(live, current)
         return count
 
-    def status(self) -> list[tuple[str, int, int, int]]:
-        """Per view: generation, position, and the log's head."""
+    def status(self) -> list[tuple[str, int, int, int, int]]:
+        """Per view: generation, position, the log's head and the events still to process."""
         head = self.cases.recorder.max_notification_id() or 0
         rows = []
         for name, view in self.views.items():
             with self.db.engine.connect() as conn:
                 generation = self.db.generation(conn, name)
-            rows.append((name, generation, view.max_tracking_id(self.cases.name) or 0, head))
+            position = view.max_tracking_id(self.cases.name) or 0
+            waiting = len(self.cases.recorder.select_notifications(
+                start=position, limit=STATUS_COUNT_LIMIT, inclusive_of_start=False,
+                topics=self.projection(name, view).topics))
+            rows.append((name, generation, position, head, waiting))
         return rows
 
     @contextmanager
@@ -160,8 +168,8 @@ def catch_up(cases: Cases, projection: Any, view: SQLView, *, batch: int = BATCH
                     projection.process_event(cases.mapper.to_domain_event(notification),
                                              Tracking(cases.name, notification.id))
         except BaseException:
-            if hasattr(projection, "folder"):
-                projection.folder.forget()
+            if hasattr(projection, "forget"):
+                projection.forget()  # its cached streams may include the failed batch
             raise
         start, done = notifications[-1].id, done + len(notifications)
         if progress:

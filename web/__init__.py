@@ -34,8 +34,10 @@ def register_blueprints(app: Flask) -> None:
 
 def register_commands(app: Flask) -> None:
     from web.cli import demo_group
+    from web.cli.projections import projections_group
 
     app.cli.add_command(demo_group)
+    app.cli.add_command(projections_group)
 
 
 def current_services() -> Services:

@@ -110,6 +110,9 @@ class CaseListProjection(Projection[CaseListView]):
         case = self.folder.after(domain_event)
         self.view.put_case(self.row(case), tracking)
 
+    def forget(self) -> None:
+        self.folder.forget()
+
     def row(self, case: Case) -> CaseRow:
         return CaseRow(
             case_id=case.id, case_no=case.case_no, name=case.name,

@@ -84,6 +84,7 @@ class _Batch:
     positions: list[Tracking]
     upserts: dict[Table, dict[Any, dict[str, Any]]]
     inserts: dict[Table, list[dict[str, Any]]]
+    groups: dict[tuple[Table, str], dict[Any, list[dict[str, Any]]]]
 
 
 _batch: ContextVar[_Batch | None] = ContextVar("view_batch", default=None)
@@ -145,7 +146,7 @@ class SQLView(View):
     @contextmanager
     def batch(self) -> Iterator[None]:
         with self.db.engine.begin() as conn:
-            batch = _Batch(conn, self.current_generation(conn), [], {}, {})
+            batch = _Batch(conn, self.current_generation(conn), [], {}, {}, {})
             token = _batch.set(batch)
             try:
                 yield
@@ -155,6 +156,8 @@ class SQLView(View):
                 conn.execute(self.upsert_statement(table), list(rows.values()))
             for table, new_rows in batch.inserts.items():
                 conn.execute(table.insert(), new_rows)
+            for (table, column), groups in batch.groups.items():
+                self._replace(conn, table, column, groups)
             if batch.positions:
                 self._advance(conn, batch.generation, batch.positions[-1])
 
@@ -173,6 +176,25 @@ class SQLView(View):
         if batch is not None:
             batch.inserts.setdefault(table, []).extend(rows)
         elif rows:
+            conn.execute(table.insert(), rows)
+
+    def replace_group(self, conn: Connection, table: Table, column: str, value: Any,
+                      rows: list[dict[str, Any]]) -> None:
+        """Replace every row whose ``column`` is ``value``; in a batch, the last one wins."""
+        batch = _batch.get()
+        if batch is not None:
+            batch.groups.setdefault((table, column), {})[value] = rows
+        else:
+            self._replace(conn, table, column, {value: rows})
+
+    @staticmethod
+    def _replace(conn: Connection, table: Table, column: str,
+                 groups: dict[Any, list[dict[str, Any]]]) -> None:
+        keys = list(groups)
+        for start in range(0, len(keys), 500):
+            conn.execute(table.delete().where(table.c[column].in_(keys[start:start + 500])))
+        rows = [row for group in groups.values() for row in group]
+        if rows:
             conn.execute(table.insert(), rows)
 
     def upsert_statement(self, table: Table) -> Any:

@@ -1,0 +1,133 @@
+"""The follow-up work queue: every case's items F1–F16, asked about on any date.
+
+Items are a pure function of a case's stream (``domain.followups``): on each
+event of a case its items are computed again and replace the old ones, so the
+queue is exactly what the rules say of the stream.  Whether an item is due,
+overdue or done is decided by the date in the query, so nothing needs a timer.
+"""
+
+from __future__ import annotations
+
+from abc import abstractmethod
+from collections import OrderedDict
+from dataclasses import dataclass
+from datetime import date, timedelta
+from typing import TYPE_CHECKING, Any
+from uuid import UUID
+
+from eventsourcing.dispatch import singledispatchmethod
+from eventsourcing.persistence import Tracking
+from eventsourcing.projection import Projection
+
+from application.projections import View, case_topics
+from domain.case import Case
+from domain.followups import DueItem, due_items
+
+if TYPE_CHECKING:
+    from application.cases import Cases
+
+
+@dataclass(frozen=True)
+class QueueItem:
+    """A work item as the queue stores it."""
+
+    case_id: UUID
+    key: str
+    rule_id: str
+    rule_set: str
+    trigger_version: int
+    trigger_event: str
+    subject_ref: str | None
+    seq: int
+    due_on: date
+    window_days: int
+    overdue_from: date
+    expires_on: date | None
+    assignee: str
+    district: str
+    status: str
+    closed_version: int | None
+    closed_on: date | None
+
+    @classmethod
+    def of(cls, item: DueItem) -> QueueItem:
+        return cls(
+            case_id=item.case_id, key=item.key, rule_id=item.rule_id, rule_set=item.rule_set,
+            trigger_version=item.trigger_version, trigger_event=item.trigger_event,
+            subject_ref=item.subject_ref, seq=item.seq, due_on=item.due_on,
+            window_days=item.window_days,
+            overdue_from=item.due_on + timedelta(days=item.window_days + 1),
+            expires_on=item.expires_on, assignee=item.assignee, district=item.district,
+            status=item.status.value, closed_version=item.closed_version,
+            closed_on=item.closed_on,
+        )
+
+
+@dataclass(frozen=True)
+class Queue:
+    """A caseworker's or a team's pending work on a date."""
+
+    on: date
+    overdue: tuple[QueueItem, ...]
+    due_today: tuple[QueueItem, ...]
+    upcoming: tuple[QueueItem, ...]
+
+
+class WorkQueueView(View):
+    """Work items by case."""
+
+    name = "work_queue"
+
+    @abstractmethod
+    def replace_items(self, case_id: UUID, items: list[QueueItem], tracking: Tracking) -> None:
+        """Replace a case's items with ``items``."""
+
+    @abstractmethod
+    def queue(self, on: date, *, assignee: str | None = None,
+              districts: tuple[str, ...] = (), within_days: int = 7) -> Queue:
+        """Pending items overdue, due, or due within ``within_days`` on ``on``."""
+
+    @abstractmethod
+    def overdue_by_caseworker(self, on: date,
+                              districts: tuple[str, ...] = ()) -> list[tuple[str, int]]:
+        """How many items each caseworker has overdue on ``on``."""
+
+    @abstractmethod
+    def items_of(self, case_id: UUID) -> list[QueueItem]:
+        """Every item of one case, done and cancelled too."""
+
+
+class WorkQueueProjection(Projection[WorkQueueView]):
+    """Recomputes a case's items whenever its stream grows."""
+
+    name = "work_queue"
+    topics = case_topics()
+
+    def __init__(self, view: WorkQueueView, cases: Cases, size: int = 2_000) -> None:
+        super().__init__(view)
+        self.cases, self.size = cases, size
+        self.streams: OrderedDict[UUID, list[Any]] = OrderedDict()
+
+    @singledispatchmethod
+    def process_event(self, domain_event: Any, tracking: Tracking) -> None:
+        if not isinstance(domain_event, Case.Event):
+            self.view.advance(tracking)
+            return
+        events = self.stream_until(domain_event)
+        items = [QueueItem.of(item) for item in due_items(events, self.cases.rules)]
+        self.view.replace_items(domain_event.originator_id, items, tracking)
+
+    def stream_until(self, event: Any) -> list[Any]:
+        """The case's events up to and including ``event``."""
+        case_id, version = event.originator_id, event.originator_version
+        events = self.streams.pop(case_id, None)
+        if events is None or len(events) != version - 1:
+            events = list(self.cases.events.get(case_id, lte=version - 1))
+        events.append(event)
+        self.streams[case_id] = events
+        if len(self.streams) > self.size:
+            self.streams.popitem(last=False)
+        return events
+
+    def forget(self) -> None:
+        self.streams.clear()

@@ -1,0 +1,101 @@
+"""The work queue on SQL."""
+
+from __future__ import annotations
+
+from datetime import date, timedelta
+from uuid import UUID
+
+from eventsourcing.persistence import Tracking
+from sqlalchemy import (
+    Column,
+    Date,
+    Index,
+    Integer,
+    MetaData,
+    String,
+    Table,
+    Uuid,
+    and_,
+    func,
+    or_,
+    select,
+)
+
+from application.projections.work_queue import Queue, QueueItem, WorkQueueView
+from infrastructure.views.base import SQLView, row_values
+
+
+class SQLWorkQueueView(SQLView, WorkQueueView):
+    """``work_queue_gN``: one row per item."""
+
+    def define_tables(self, metadata: MetaData, suffix: str) -> dict[str, Table]:
+        name = f"work_queue{suffix}"
+        table = Table(
+            name, metadata,
+            Column("case_id", Uuid, primary_key=True),
+            Column("key", String(120), primary_key=True),
+            Column("rule_id", String(4), nullable=False),
+            Column("rule_set", String(24), nullable=False),
+            Column("trigger_version", Integer, nullable=False),
+            Column("trigger_event", String(60), nullable=False),
+            Column("subject_ref", String(64)),
+            Column("seq", Integer, nullable=False),
+            Column("due_on", Date, nullable=False),
+            Column("window_days", Integer, nullable=False),
+            Column("overdue_from", Date, nullable=False),
+            Column("expires_on", Date),
+            Column("assignee", String(64), nullable=False),
+            Column("district", String(6), nullable=False),
+            Column("status", String(10), nullable=False),
+            Column("closed_version", Integer),
+            Column("closed_on", Date),
+            Index(f"ix_{name}_assignee", "assignee", "status", "due_on"),
+            Index(f"ix_{name}_district", "district", "status", "due_on"),
+        )
+        return {"items": table}
+
+    def replace_items(self, case_id: UUID, items: list[QueueItem], tracking: Tracking) -> None:
+        with self.writing(tracking) as (conn, tables):
+            self.replace_group(conn, tables["items"], "case_id", case_id,
+                               [row_values(i) for i in items])
+
+    def queue(self, on: date, *, assignee: str | None = None,
+              districts: tuple[str, ...] = (), within_days: int = 7) -> Queue:
+        with self.reading() as (conn, tables):
+            table = tables["items"]
+            conditions = [table.c.status == "PENDING",
+                          table.c.due_on <= on + timedelta(days=within_days),
+                          or_(table.c.expires_on.is_(None), table.c.expires_on >= on)]
+            if assignee is not None:
+                conditions.append(table.c.assignee == assignee)
+            if districts:
+                conditions.append(table.c.district.in_(districts))
+            rows = [QueueItem(**r._mapping) for r in conn.execute(
+                select(table).where(*conditions).order_by(table.c.due_on, table.c.rule_id,
+                                                          table.c.case_id, table.c.key))]
+        return Queue(
+            on=on,
+            overdue=tuple(r for r in rows if r.overdue_from <= on),
+            due_today=tuple(r for r in rows if r.due_on <= on < r.overdue_from),
+            upcoming=tuple(r for r in rows if r.due_on > on),
+        )
+
+    def overdue_by_caseworker(self, on: date,
+                              districts: tuple[str, ...] = ()) -> list[tuple[str, int]]:
+        with self.reading() as (conn, tables):
+            table = tables["items"]
+            conditions = [table.c.status == "PENDING", table.c.overdue_from <= on,
+                          or_(table.c.expires_on.is_(None), table.c.expires_on >= on)]
+            if districts:
+                conditions.append(table.c.district.in_(districts))
+            rows = conn.execute(
+                select(table.c.assignee, func.count()).where(and_(*conditions))
+                .group_by(table.c.assignee).order_by(func.count().desc(), table.c.assignee))
+            return [(str(a), int(n)) for a, n in rows]
+
+    def items_of(self, case_id: UUID) -> list[QueueItem]:
+        with self.reading() as (conn, tables):
+            table = tables["items"]
+            return [QueueItem(**r._mapping) for r in conn.execute(
+                select(table).where(table.c.case_id == case_id)
+                .order_by(table.c.due_on, table.c.key))]

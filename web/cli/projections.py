@@ -1,0 +1,128 @@
+"""``homeward projections …``: status, catch-up, rebuild, checksum and the worker."""
+
+from __future__ import annotations
+
+import signal
+import threading
+import time
+from collections.abc import Callable, Iterator
+from contextlib import contextmanager
+
+import click
+from flask.cli import with_appcontext
+
+from infrastructure.projections import REGISTRY, STATUS_COUNT_LIMIT
+
+
+class ViewName(click.ParamType):
+    """A view's name, or ``all``."""
+
+    name = "view"
+
+    def convert(self, value: str, param: click.Parameter | None,
+                ctx: click.Context | None) -> list[str]:
+        if value == "all":
+            return list(REGISTRY)
+        if value not in REGISTRY:
+            self.fail(f"unknown view {value!r}; choose one of {', '.join(REGISTRY)} or all",
+                      param, ctx)
+        return [value]
+
+
+@click.group("projections")
+def projections_group() -> None:
+    """The read models (views) built from the event log."""
+
+
+def _services():  # type: ignore[no-untyped-def]
+    from web import current_services
+
+    return current_services()
+
+
+@contextmanager
+def _progress(label: str, views: object, name: str) -> Iterator[Callable[[int, int], None]]:
+    services = _services()
+    start = services.views[name].max_tracking_id(services.cases.name) or 0
+    head = services.cases.recorder.max_notification_id() or 0
+    with click.progressbar(length=max(head - start, 1), label=label, show_eta=True,
+                           show_percent=True) as bar:
+        done = [start]
+
+        def update(position: int, _: int) -> None:
+            bar.update(position - done[0])
+            done[0] = position
+
+        yield update
+
+
+@projections_group.command("status")
+@with_appcontext
+def status_command() -> None:
+    """Each view's generation, position and lag behind the log."""
+    rows = _services().views.status()
+    click.echo(f"{'view':<12} {'gen':>4} {'position':>10} {'head':>10} {'to do':>8}")
+    for name, generation, position, head, waiting in rows:
+        more = "+" if waiting >= STATUS_COUNT_LIMIT else ""
+        click.echo(f"{name:<12} {generation:>4} {position:>10} {head:>10} {waiting:>7}{more}")
+
+
+@projections_group.command("catch-up")
+@click.argument("names", type=ViewName(), default="all")
+@with_appcontext
+def catch_up_command(names: list[str]) -> None:
+    """Bring views up to the head of the log, in batches."""
+    views = _services().views
+    for name in names:
+        with _progress(f"{name} catching up", views, name) as progress:
+            count = views.catch_up(name, progress)
+        click.echo(f"{name}: {count} events processed")
+
+
+@projections_group.command("rebuild")
+@click.argument("names", type=ViewName())
+@with_appcontext
+def rebuild_command(names: list[str]) -> None:
+    """Rebuild views from the whole log beside the live ones, then switch."""
+    views = _services().views
+    for name in names:
+        started = time.monotonic()
+        with click.progressbar(length=max(views.cases.recorder.max_notification_id() or 0, 1),
+                               label=f"{name} rebuilding", show_eta=True) as bar:
+            done = [0]
+
+            def update(position: int, _: int, bar=bar, done=done) -> None:
+                bar.update(position - done[0])
+                done[0] = position
+
+            count = views.rebuild(name, update)
+        elapsed = time.monotonic() - started
+        click.echo(f"{name}: rebuilt from {count} events in {elapsed:.1f} s "
+                   f"({count / elapsed if elapsed else 0:.0f} events/s)")
+
+
+@projections_group.command("checksum")
+@click.argument("names", type=ViewName())
+@with_appcontext
+def checksum_command(names: list[str]) -> None:
+    """A hash of each view's content: equal builds give equal hashes."""
+    views = _services().views
+    for name in names:
+        click.echo(f"{name} {views[name].checksum()}")
+
+
+@projections_group.command("run")
+@click.argument("names", type=ViewName(), default="all")
+@with_appcontext
+def run_command(names: list[str]) -> None:
+    """Keep views live (one active worker per view across hosts; others stand by)."""
+    from infrastructure.worker import run_workers
+
+    stop = threading.Event()
+    for signum in (signal.SIGINT, signal.SIGTERM):
+        signal.signal(signum, lambda *_: stop.set())
+    workers = run_workers(_services(), names, stop)
+    click.echo(f"Projection worker started for {', '.join(names)}.")
+    while not stop.wait(5):
+        active = [w.name for w in workers if w.active.is_set()]
+        click.echo(f"active: {', '.join(active) or 'none (standing by)'}", err=True)
