@@ -14,6 +14,7 @@ from eventsourcing.projection import Projection
 from eventsourcing.utils import get_topic
 
 from application.projections import Page, View, case_topics
+from domain.case import Case
 from domain.values import event_id_for
 
 
@@ -64,6 +65,9 @@ class AuditLogProjection(Projection[AuditLogView]):
 
     @singledispatchmethod
     def process_event(self, domain_event: Any, tracking: Tracking) -> None:
+        if not isinstance(domain_event, Case.Event):
+            self.view.advance(tracking)
+            return
         self.view.add_entries([AuditRow(
             event_id=event_id_for(domain_event.originator_id, domain_event.originator_version),
             case_id=domain_event.originator_id, version=domain_event.originator_version,

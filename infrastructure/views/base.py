@@ -29,6 +29,7 @@ from sqlalchemy import (
     MetaData,
     String,
     Table,
+    exc,
     func,
     select,
     update,
@@ -137,29 +138,38 @@ class SQLView(View):
             if tracking is not None:
                 batch.positions.append(tracking)
             return
-        with self.db.engine.begin() as conn:
-            generation = self.current_generation(conn)
-            yield conn, self.tables(generation)
+        generation, tables = self._prepared()
+        with _as_replay_error(), self.db.engine.begin() as conn:
             if tracking is not None:
                 self._advance(conn, generation, tracking)
+            yield conn, tables
+
+    def _prepared(self) -> tuple[int, dict[str, Table]]:
+        """The generation to write and its tables, created before any write transaction
+        (on SQLite, DDL on a second connection would wait for the writer's lock)."""
+        with self.db.engine.connect() as conn:
+            generation = self.current_generation(conn)
+        return generation, self.tables(generation)
 
     @contextmanager
     def batch(self) -> Iterator[None]:
-        with self.db.engine.begin() as conn:
-            batch = _Batch(conn, self.current_generation(conn), [], {}, {}, {})
+        generation, _ = self._prepared()
+        with _as_replay_error(), self.db.engine.begin() as conn:
+            batch = _Batch(conn, generation, [], {}, {}, {})
             token = _batch.set(batch)
             try:
                 yield
             finally:
                 _batch.reset(token)
+            # The position first: a batch already applied fails before touching rows.
+            if batch.positions:
+                self._advance(conn, batch.generation, batch.positions[-1])
             for table, rows in batch.upserts.items():
                 conn.execute(self.upsert_statement(table), list(rows.values()))
             for table, new_rows in batch.inserts.items():
                 conn.execute(table.insert(), new_rows)
             for (table, column), groups in batch.groups.items():
                 self._replace(conn, table, column, groups)
-            if batch.positions:
-                self._advance(conn, batch.generation, batch.positions[-1])
 
     def upsert(self, conn: Connection, table: Table, values: dict[str, Any]) -> None:
         """Insert or replace a row by its primary key; in a batch, the last one wins."""
@@ -208,8 +218,9 @@ class SQLView(View):
 
     @contextmanager
     def reading(self) -> Iterator[tuple[Connection, dict[str, Table]]]:
+        _, tables = self._prepared()
         with self.db.engine.connect() as conn:
-            yield conn, self.tables(self.current_generation(conn))
+            yield conn, tables
 
     def _advance(self, conn: Connection, generation: int, tracking: Tracking) -> None:
         """Move the position forward, or fail so that nothing is applied twice."""
@@ -267,6 +278,15 @@ class SQLView(View):
                     digest.update(json.dumps([_plain(v) for v in row], ensure_ascii=False,
                                              default=str).encode())
         return digest.hexdigest()
+
+
+@contextmanager
+def _as_replay_error() -> Iterator[None]:
+    """A duplicate row means events were applied twice: the library's IntegrityError."""
+    try:
+        yield
+    except exc.IntegrityError as error:
+        raise IntegrityError(str(error.orig)) from error
 
 
 def row_values(row: Any) -> dict[str, Any]:

@@ -1,0 +1,182 @@
+"""Views on both stores: live equals rebuilt equals a fresh replay, exactly once."""
+
+from __future__ import annotations
+
+import threading
+from datetime import timedelta
+from typing import Any
+
+import pytest
+from eventsourcing.persistence import IntegrityError, Tracking
+
+from application.identity import identity_value
+from application.projections.case_list import CaseListProjection, CaseQuery
+from application.projections.work_queue import QueueItem
+from domain.followups import due_items
+from infrastructure.bootstrap import Services
+from infrastructure.demo import load_demo
+from infrastructure.projections import catch_up
+from infrastructure.worker import ViewWorker
+from tests.builders import days_ago, enrolment
+
+VIEWS = ("case_list", "audit_log", "work_queue")
+
+
+@pytest.fixture
+def history(services: Services) -> Services:
+    """Several hundred demo cases with a few years of history each."""
+    load_demo(services.cases, 250, seed=5)
+    return services
+
+
+def test_views_built_event_by_event_equal_views_rebuilt_in_batches(history: Services) -> None:
+    views = history.views
+    for name in VIEWS:
+        view = views[name]
+        catch_up(history.cases, views.projection(name, view), view, batch=1)
+    live = {name: views[name].checksum() for name in VIEWS}
+
+    for name in VIEWS:
+        views.rebuild(name)
+
+    assert {name: views[name].checksum() for name in VIEWS} == live
+    assert all(generation == 2 for _, generation, *_ in
+               [row for row in views.status() if row[0] in VIEWS])
+
+
+def test_views_equal_what_the_pure_functions_make_of_a_fresh_replay(history: Services) -> None:
+    cases, views = history.cases, history.views
+    for name in ("case_list", "work_queue"):
+        views.catch_up(name)
+    rows = views["case_list"].list_cases(CaseQuery(per_page=200, sort="case_no",
+                                                   descending=False))
+    projection = CaseListProjection(views["case_list"], cases)
+
+    for row in rows:
+        case = cases.repository.get(row.case_id)
+        assert row == projection.row(case)
+        expected = [QueueItem.of(i) for i in due_items(list(cases.events.get(row.case_id)),
+                                                        cases.rules)]
+        assert sorted(views["work_queue"].items_of(row.case_id), key=lambda i: i.key) == \
+            sorted(expected, key=lambda i: i.key)
+    assert rows.total == 250
+
+
+def test_replaying_a_batch_changes_nothing(history: Services) -> None:
+    cases, views = history.cases, history.views
+    view = views["audit_log"]
+    views.catch_up("audit_log")
+    before = view.checksum()
+    projection = views.projection("audit_log", view)
+    first = cases.recorder.select_notifications(start=1, limit=20, topics=projection.topics)
+
+    with pytest.raises(IntegrityError), view.batch():
+        for notification in first:
+            projection.process_event(cases.mapper.to_domain_event(notification),
+                                     Tracking(cases.name, notification.id))
+
+    assert view.checksum() == before
+
+
+def test_a_catch_up_that_dies_mid_batch_resumes_without_loss_or_double_count(
+    history: Services,
+) -> None:
+    cases, views = history.cases, history.views
+    view = views["work_queue"]
+    projection = views.projection("work_queue", view)
+    original, seen = projection.process_event, [0]
+
+    def dying(event: Any, tracking: Tracking) -> None:
+        seen[0] += 1
+        if seen[0] == 700:
+            raise RuntimeError("killed")
+        original(event, tracking)
+
+    projection.process_event = dying
+    with pytest.raises(RuntimeError):
+        catch_up(cases, projection, view, batch=300)
+    views.catch_up("work_queue")
+    resumed = view.checksum()
+
+    views.rebuild("work_queue")
+
+    assert view.checksum() == resumed
+
+
+def test_the_case_list_finds_cases_by_what_a_caseworker_knows(services: Services) -> None:
+    cases, views = services.cases, services.views
+    from domain.recording import Role, recording_as
+
+    with recording_as("cw-1", Role.CASEWORKER):
+        person = enrolment(name="欧阳娜娜", owning_district="370302",
+                           residence_division="370302100201")
+        saved = cases.enrol_case(**person)
+        for _ in range(3):
+            cases.enrol_case(**enrolment())
+    views.catch_up("case_list")
+    view = views["case_list"]
+    hashed = cases.identity_hasher(identity_value("RESIDENT_ID", person["id_number"]))
+
+    found = [view.list_cases(q) for q in (
+        CaseQuery(text="欧阳"), CaseQuery(text=saved.case_no.lower()),
+        CaseQuery(id_hash=hashed), CaseQuery(districts=("370302",)),
+    )]
+
+    assert [[r.case_no for r in page] for page in found] == [[saved.case_no]] * 4
+    assert found[0].rows[0].id_masked.startswith("3703") and "*" in found[0].rows[0].id_masked
+    page = view.list_cases(CaseQuery(per_page=3, sort="case_no", descending=False))
+    assert (page.total, len(page.rows), page.pages) == (4, 3, 2)
+
+
+def test_the_queue_on_a_date_sorts_items_into_overdue_due_and_upcoming(
+    services: Services,
+) -> None:
+    from domain.recording import Role, recording_as
+
+    with recording_as("cw-1", Role.CASEWORKER):
+        enrolled = services.cases.enrol_case(**enrolment(occurred_on=days_ago(10),
+                                                         returned_on=days_ago(20)))
+    services.views.catch_up("work_queue")
+    view = services.views["work_queue"]
+    due_on = days_ago(10) + timedelta(days=7)  # F1: assessment within 7 days
+    past_grace = due_on + timedelta(days=8)  # 7 days of grace
+
+    before = view.queue(due_on - timedelta(days=1), assignee="cw-1", within_days=3)
+    on_due_day = view.queue(due_on, assignee="cw-1", within_days=0)
+    later = view.queue(past_grace, assignee="cw-1", within_days=0)
+
+    assert [i.rule_id for i in before.upcoming] == ["F1"]
+    assert [i.rule_id for i in on_due_day.due_today] == ["F1"]
+    assert [i.rule_id for i in later.overdue] == ["F1"]
+    assert view.overdue_by_caseworker(past_grace) == [("cw-1", 1)]
+    assert view.overdue_by_caseworker(due_on) == []
+    assert view.items_of(enrolled.case_id)[0].trigger_event == "Enrolled"
+
+
+def test_a_live_worker_keeps_views_current_and_a_standby_takes_over(
+    services: Services,
+) -> None:
+    from domain.recording import Role, recording_as
+
+    stop_first, stop_second = threading.Event(), threading.Event()
+    first = ViewWorker(services, "case_list", stop_first, check_seconds=0.2)
+    second = ViewWorker(services, "case_list", stop_second, check_seconds=0.2)
+    threads = [threading.Thread(target=w.run, daemon=True) for w in (first, second)]
+    threads[0].start()
+    assert first.active.wait(10)
+    threads[1].start()
+
+    with recording_as("cw-1", Role.CASEWORKER):
+        saved = services.cases.enrol_case(**enrolment())
+    services.views.wait(saved.notification_id, timeout=10, names=("case_list",))
+    assert not second.active.is_set()
+    stop_first.set()
+    threads[0].join(10)
+    assert second.active.wait(10)
+    with recording_as("cw-1", Role.CASEWORKER):
+        again = services.cases.enrol_case(**enrolment())
+    services.views.wait(again.notification_id, timeout=10, names=("case_list",))
+
+    stop_second.set()
+    threads[1].join(10)
+    assert services.views["case_list"].list_cases(CaseQuery()).total == 2
