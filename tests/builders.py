@@ -48,7 +48,8 @@ def enrolment(**overrides: Any) -> dict[str, Any]:
     """Fields of a valid enrolment in Zibo's 张店区, a year after the return home."""
     fields: dict[str, Any] = dict(
         case_no=a_case_no(), name="张三", id_type="RESIDENT_ID", id_number=an_id_number(),
-        mobile="13812345678", hukou_division="370303", owning_district="370303",
+        mobile=f"138{_rng.randrange(10**8):08d}", hukou_division="370303",
+        owning_district="370303",
         residence_division="370303100201", returnee_type="MIGRANT_WORKER",
         loan_groups=["RETURNING_MIGRANT_WORKER"], returned_on=days_ago(400),
         caseworker_id="cw-1", occurred_on=days_ago(380),
