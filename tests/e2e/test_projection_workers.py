@@ -1,0 +1,97 @@
+"""Projection workers as separate processes, killed without warning (SIGKILL)."""
+
+from __future__ import annotations
+
+import os
+import signal
+import subprocess
+import sys
+import time
+from pathlib import Path
+
+import pytest
+
+from domain.recording import Role, recording_as
+from infrastructure.bootstrap import Services
+from infrastructure.demo import load_demo
+from infrastructure.settings import Settings
+from tests.builders import enrolment
+
+HOMEWARD = str(Path(sys.executable).with_name("homeward"))
+
+
+def start(settings: Settings, *args: str) -> subprocess.Popen[str]:
+    """``homeward projections ARGS`` in its own process; its output goes to a log file."""
+    env = {**os.environ, "HOMEWARD_INSTANCE_PATH": str(settings.instance_path),
+           "HOMEWARD_DATABASE_URL": settings.database_url}
+    log = settings.instance_path / f"worker-{time.monotonic_ns()}.log"
+    with open(log, "w") as out:
+        process = subprocess.Popen([HOMEWARD, "projections", *args], env=env, text=True,
+                                   stdout=out, stderr=subprocess.STDOUT)
+    process.log = log  # type: ignore[attr-defined]
+    return process
+
+
+def wait_for(condition: object, seconds: float = 30) -> bool:
+    deadline = time.monotonic() + seconds
+    while time.monotonic() < deadline:
+        if condition():  # type: ignore[operator]
+            return True
+        time.sleep(0.1)
+    return False
+
+
+def test_a_catch_up_killed_mid_way_resumes_without_loss_or_double_count(
+    settings: Settings, services: Services
+) -> None:
+    load_demo(services.cases, 500, seed=11)
+    view, head = services.views["work_queue"], services.cases.recorder.max_notification_id()
+    worker = start(settings, "catch-up", "work_queue")
+
+    assert wait_for(lambda: (view.max_tracking_id("cases") or 0) > 0)
+    os.kill(worker.pid, signal.SIGKILL)
+    worker.wait(10)
+    stopped_at = view.max_tracking_id("cases") or 0
+    services.views.catch_up("work_queue")
+    resumed = view.checksum()
+    services.views.rebuild("work_queue")
+
+    assert 0 < stopped_at < (head or 0)
+    assert view.checksum() == resumed
+
+
+def test_a_standby_worker_takes_over_when_the_active_one_is_killed(
+    settings: Settings, services: Services
+) -> None:
+    first = start(settings, "run", "case_list")
+    assert wait_for(lambda: "active: case_list" in first.log.read_text())  # type: ignore[attr-defined]
+    second = start(settings, "run", "case_list")
+    assert wait_for(lambda: "standing by" in second.log.read_text())  # type: ignore[attr-defined]
+    try:
+        with recording_as("cw-1", Role.CASEWORKER):
+            saved = services.cases.enrol_case(**enrolment())
+        services.views.wait(saved.notification_id, timeout=20, names=("case_list",))
+
+        os.kill(first.pid, signal.SIGKILL)
+        first.wait(10)
+        assert wait_for(lambda: "active: case_list" in second.log.read_text())  # type: ignore[attr-defined]
+        with recording_as("cw-1", Role.CASEWORKER):
+            again = services.cases.enrol_case(**enrolment())
+
+        services.views.wait(again.notification_id, timeout=30, names=("case_list",))
+    finally:
+        for process in (first, second):
+            if process.poll() is None:
+                process.send_signal(signal.SIGTERM)
+                try:
+                    process.wait(15)
+                except subprocess.TimeoutExpired:
+                    process.kill()
+    assert second.returncode == 0, second.log.read_text()  # type: ignore[attr-defined]
+
+
+@pytest.mark.parametrize("args", [["rebuild", "nope"], ["checksum", "all", "extra"]])
+def test_a_bad_view_name_is_a_usage_error(settings: Settings, args: list[str]) -> None:
+    done = start(settings, *args)
+
+    assert done.wait(60) == 2
