@@ -21,9 +21,11 @@ from application.integrity import ChainBreak, ChainedRecord, verify_stream
 from application.money import MoneyCommands
 from application.queries import CaseState, case_state
 from application.rulesets import load_rule_book
+from application.targets import TargetCommands
 from application.transcodings import DateAsISO
 from domain.case import Case
 from domain.errors import DuplicateError
+from domain.reveals import Disclosure
 from domain.rules import RuleBook
 from domain.uniqueness import UniqueKey
 from domain.values import case_id_for, new_case_no, today
@@ -46,7 +48,7 @@ class Saved:
     warnings: tuple[str, ...] = ()
 
 
-class Cases(MoneyCommands, Application):
+class Cases(MoneyCommands, TargetCommands, Application):
     """Records what happens in returnees' cases."""
 
     name = "cases"
@@ -218,6 +220,12 @@ class Cases(MoneyCommands, Application):
             claims.append(self._claim(case, "identity", self._identity(case), "id_number"))
 
         return self._update(case_id, expected_version, change)
+
+    def reveal_personal_data(self, case_id: UUID, *, field: str, reason: str) -> str | None:
+        """The clear value of an ID number or phone; the reveal is recorded first."""
+        case = self._get(case_id)
+        self.save(Disclosure.reveal(case.id, field, reason))
+        return str(getattr(case, field)) if getattr(case, field) else None
 
     # ------------------------------------------------------------------- queries
     def get_case(self, case_id: UUID, *, version: int | None = None) -> CaseState:

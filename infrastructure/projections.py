@@ -25,12 +25,14 @@ from application.cases import Cases
 from application.projections.audit_log import AuditLogProjection
 from application.projections.case_list import CaseListProjection
 from application.projections.data_quality import DataQualityProjection
+from application.projections.indicators import IndicatorsProjection
 from application.projections.work_queue import WorkQueueProjection
 from infrastructure.settings import Settings, postgres_env
 from infrastructure.views.audit_log import SQLAuditLogView
 from infrastructure.views.base import SQLView, ViewDatabase
 from infrastructure.views.case_list import SQLCaseListView
 from infrastructure.views.data_quality import SQLDataQualityView
+from infrastructure.views.indicators import SQLIndicatorsView
 from infrastructure.views.work_queue import SQLWorkQueueView
 
 #: Each view: its SQL class and how to build its projection.
@@ -38,6 +40,7 @@ REGISTRY: dict[str, tuple[type[SQLView], Callable[[Any, Cases], Any]]] = {
     "case_list": (SQLCaseListView, lambda view, cases: CaseListProjection(view, cases)),
     "audit_log": (SQLAuditLogView, lambda view, _: AuditLogProjection(view)),
     "work_queue": (SQLWorkQueueView, lambda view, cases: WorkQueueProjection(view, cases)),
+    "indicators": (SQLIndicatorsView, lambda view, cases: IndicatorsProjection(view, cases)),
     "data_quality": (SQLDataQualityView,
                      lambda view, cases: DataQualityProjection(view, cases)),
 }

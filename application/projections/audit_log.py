@@ -15,6 +15,7 @@ from eventsourcing.utils import get_topic
 
 from application.projections import Page, View, case_topics
 from domain.case import Case
+from domain.reveals import Disclosure
 from domain.values import event_id_for
 
 
@@ -31,6 +32,7 @@ class AuditRow:
     occurred_on: date
     request_id: str
     notification_id: int
+    detail: str = ""
 
 
 @dataclass(frozen=True)
@@ -61,10 +63,13 @@ class AuditLogProjection(Projection[AuditLogView]):
     """Copies every case event's metadata into the audit log."""
 
     name = "audit_log"
-    topics = case_topics()
+    topics = (*case_topics(), get_topic(Disclosure.Revealed))
 
     @singledispatchmethod
     def process_event(self, domain_event: Any, tracking: Tracking) -> None:
+        if isinstance(domain_event, Disclosure.Revealed):
+            self.view.add_entries([self.reveal_row(domain_event, tracking)], tracking)
+            return
         if not isinstance(domain_event, Case.Event):
             self.view.advance(tracking)
             return
@@ -76,3 +81,15 @@ class AuditLogProjection(Projection[AuditLogView]):
             recorded_at=domain_event.timestamp, occurred_on=domain_event.occurred_on,
             request_id=domain_event.request_id, notification_id=tracking.notification_id,
         )], tracking)
+
+    @staticmethod
+    def reveal_row(revealed: Any, tracking: Tracking) -> AuditRow:
+        """A reveal of personal data, logged against its case."""
+        return AuditRow(
+            event_id=revealed.originator_id, case_id=UUID(revealed.case_id), version=0,
+            topic=get_topic(type(revealed)), event="Revealed", actor=revealed.actor,
+            actor_role=revealed.actor_role, recorded_at=revealed.timestamp,
+            occurred_on=revealed.occurred_on, request_id=revealed.request_id,
+            notification_id=tracking.notification_id,
+            detail=f"{revealed.field}: {revealed.reason}",
+        )

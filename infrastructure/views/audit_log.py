@@ -41,6 +41,7 @@ class SQLAuditLogView(SQLView, AuditLogView):
             Column("occurred_on", Date, nullable=False),
             Column("request_id", String(64), nullable=False),
             Column("notification_id", BigInteger, nullable=False),
+            Column("detail", String(600), nullable=False),
             Index(f"ix_{name}_case", "case_id", "version"),
             Index(f"ix_{name}_actor", "actor", "recorded_at"),
             Index(f"ix_{name}_recorded", "recorded_at"),

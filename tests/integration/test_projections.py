@@ -180,3 +180,24 @@ def test_a_live_worker_keeps_views_current_and_a_standby_takes_over(
     stop_second.set()
     threads[1].join(10)
     assert services.views["case_list"].list_cases(CaseQuery()).total == 2
+
+
+def test_a_reveal_of_personal_data_is_logged_beside_the_events(services: Services) -> None:
+    from application.projections.audit_log import AuditQuery
+    from domain.recording import Role, recording_as
+
+    with recording_as("cw-1", Role.CASEWORKER):
+        person = enrolment()
+        saved = services.cases.enrol_case(**person)
+    with recording_as("sup-1", Role.SUPERVISOR, "req-77"):
+        shown = services.cases.reveal_personal_data(saved.case_id, field="id_number",
+                                                    reason="核对身份")
+    services.views.catch_up("audit_log")
+
+    entries = services.views["audit_log"].list_entries(AuditQuery(case_id=saved.case_id))
+
+    assert shown == person["id_number"]
+    assert [(e.event, e.actor, e.detail) for e in entries] == [
+        ("Revealed", "sup-1", "id_number: 核对身份"), ("Enrolled", "cw-1", "")]
+    assert entries.rows[0].request_id == "req-77"
+    assert services.cases.get_case(saved.case_id).version == 1
