@@ -15,11 +15,11 @@ from application.projections.work_queue import QueueItem
 from domain.followups import due_items
 from infrastructure.bootstrap import Services
 from infrastructure.demo import load_demo
-from infrastructure.projections import catch_up
+from infrastructure.projections import REGISTRY, catch_up
 from infrastructure.worker import ViewWorker
 from tests.builders import days_ago, enrolment
 
-VIEWS = ("case_list", "audit_log", "work_queue")
+VIEWS = tuple(REGISTRY)
 
 
 @pytest.fixture
@@ -60,6 +60,29 @@ def test_views_equal_what_the_pure_functions_make_of_a_fresh_replay(history: Ser
         assert sorted(views["work_queue"].items_of(row.case_id), key=lambda i: i.key) == \
             sorted(expected, key=lambda i: i.key)
     assert rows.total == 250
+
+
+def test_audit_and_data_quality_equal_a_fresh_replay(history: Services) -> None:
+    from application.projections.audit_log import AuditQuery
+    from application.projections.data_quality import DataQualityProjection
+
+    cases, views = history.cases, history.views
+    for name in ("audit_log", "data_quality", "case_list"):
+        views.catch_up(name)
+    quality = DataQualityProjection(views["data_quality"], cases)
+    rows = views["case_list"].list_cases(CaseQuery(per_page=200))
+
+    for row in rows.rows[:40]:
+        events = list(cases.events.get(row.case_id))
+        entries = views["audit_log"].list_entries(AuditQuery(case_id=row.case_id, per_page=500))
+        assert [(e.version, e.event, e.actor) for e in reversed(entries.rows)] == [
+            (e.originator_version, type(e).__name__, e.actor) for e in events]
+        stored = views["data_quality"]
+        with stored.reading() as (conn, tables):
+            table = tables["cases"]
+            found = conn.execute(table.select().where(table.c.case_id == row.case_id)).one()
+        assert found.warnings == quality.row(cases.repository.get(row.case_id)).warnings
+        assert found.version == len(events)
 
 
 def test_replaying_a_batch_changes_nothing(history: Services) -> None:
