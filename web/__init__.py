@@ -34,10 +34,12 @@ def register_blueprints(app: Flask) -> None:
 
 def register_commands(app: Flask) -> None:
     from web.cli import demo_group
+    from web.cli.case import case_group
+    from web.cli.integrity import digest_group, verify_command
     from web.cli.projections import projections_group
 
-    app.cli.add_command(demo_group)
-    app.cli.add_command(projections_group)
+    for command in (demo_group, projections_group, case_group, verify_command, digest_group):
+        app.cli.add_command(command)
 
 
 def current_services() -> Services:
