@@ -1,0 +1,347 @@
+"""Views at size: seeding, rebuild against raw inserts, live lag and query latency.
+
+Per store: seed N demo cases, rebuild every view, insert its rows again into scratch
+tables (the raw baseline), run live workers under a write load, time the pages' queries.
+Usage: ``python bench/projections.py [--cases N] [--stores sqlite,postgres] [--profile]``
+"""
+
+from __future__ import annotations
+
+import argparse
+import cProfile
+import inspect
+import io
+import platform
+import pstats
+import random
+import statistics
+import sys
+import threading
+import time
+from collections.abc import Callable
+from concurrent.futures import Future, ThreadPoolExecutor
+from importlib.metadata import version
+from pathlib import Path
+from typing import Any
+from uuid import UUID
+
+# The repository is not an installed package.
+sys.path.insert(0, str(Path(__file__).resolve().parents[1]))
+
+from sqlalchemy import MetaData, event, select
+from sqlalchemy.sql.dml import Insert
+
+from application.cases import Cases
+from application.errors import ConcurrentEditError
+from application.projections.case_list import CaseQuery
+from bench.commands import scratch
+from domain.case import Case
+from domain.errors import DomainError
+from domain.recording import Role, recording_as
+from domain.values import today
+from infrastructure.bootstrap import Services, bootstrap
+from infrastructure.demo import DISTRICTS, demo_histories
+from infrastructure.projections import REGISTRY
+from infrastructure.settings import Settings
+from infrastructure.worker import ViewWorker
+
+ROOT = Path(__file__).resolve().parents[1]
+SAVE_BATCH, RAW_CHUNK, QUERY_RUNS = 200, 5_000, 200
+LIVE_VIEWS = ("case_list", "work_queue")
+#: Commands of ``Cases`` whose aggregate method has another name.
+METHODS = {"enrol_case": "enrol", "reassign_case": "reassign", "close_case": "close",
+           "reopen_case": "reopen"}
+Row = list[Any]
+
+
+def pct(samples: list[float], q: float) -> float:
+    """The q-quantile in milliseconds (nearest rank)."""
+    ordered = sorted(samples)
+    return ordered[min(len(ordered) - 1, round(q * (len(ordered) - 1)))] * 1000 if ordered else 0
+
+
+def seed(cases: Cases, n: int) -> tuple[list[UUID], int, int, float, float]:
+    """Cases with demo histories, built in memory and saved SAVE_BATCH at a time.
+
+    The unique-key claims of ``Cases`` are skipped: no view reads them, and each
+    would cost a read and a stream per case.  Returns the ids, the events, the
+    cases cut short by a DomainError, and the build and save seconds.
+    """
+    ids, batch = list[UUID](), list[Case]()
+    events, cut, saving, takes_rules = 0, 0, 0.0, dict[str, bool]()
+    started = time.perf_counter()
+    for i, steps in enumerate(demo_histories(random.Random(2260), n, today())):
+        case: Case | None = None
+        for step, (actor, role, command, fields) in enumerate(steps):
+            with recording_as(actor, role, f"seed-{i}-{step}"):
+                try:
+                    if case is None:  # numbered in sequence: a clash would merge two streams
+                        number = f"{fields['owning_district']}-{fields['occurred_on']:%Y}-{i:06d}"
+                        case = Case.enrol(case_no=number, **fields)
+                        continue
+                    method = getattr(case, METHODS.get(command, command))
+                    if takes_rules.setdefault(
+                            command, "rules" in inspect.signature(method).parameters):
+                        method(rules=cases.rules, **fields)
+                    else:
+                        method(**fields)
+                except DomainError:
+                    cut += 1
+                    break
+        if case is not None:
+            batch.append(case)
+            ids.append(case.id)
+        if len(batch) >= SAVE_BATCH or (batch and i == n - 1):
+            t0 = time.perf_counter()
+            events += len(cases.save(*batch))
+            saving += time.perf_counter() - t0
+            batch.clear()
+        if (i + 1) % max(1, n // 10) == 0:
+            print(f"  seeded {i + 1:,}/{n:,} cases, {events:,} events", file=sys.stderr)
+    return ids, events, cut, time.perf_counter() - started - saving, saving
+
+
+def rebuild(services: Services, name: str) -> tuple[int, int, float]:
+    """Events processed, row values sent in INSERT and upsert statements, seconds."""
+    engine, sent = services.views.db.engine, [0]
+
+    def count(_: Any, clause: Any, multi: Any, *rest: Any) -> None:
+        if isinstance(clause, Insert) and not clause.table.name.startswith("view_"):
+            sent[0] += len(multi) or 1
+
+    with services.views.lock(name, wait=False) as free:
+        if not free:  # a PostgreSQL view lock is per database, not per schema
+            raise RuntimeError(f"view {name}: another process holds its lock")
+    event.listen(engine, "after_execute", count)
+    try:
+        t0 = time.perf_counter()
+        events = services.views.rebuild(name)
+        return events, sent[0], time.perf_counter() - t0
+    finally:
+        event.remove(engine, "after_execute", count)
+
+
+def raw_insert(services: Services, name: str) -> tuple[int, float]:
+    """The view's live rows inserted again, RAW_CHUNK per executemany and transaction,
+    into scratch copies of its tables; returns the rows and the seconds inserting."""
+    view, db = services.views[name], services.views.db
+    with db.engine.connect() as conn:
+        live = view.tables(db.generation(conn, name))
+    metadata = MetaData(schema=db.metadata.schema)
+    copies = view.define_tables(metadata, "_rawbench")
+    metadata.create_all(db.engine)
+    rows, seconds = 0, 0.0
+    try:
+        with db.engine.connect() as reader:
+            for key, table in live.items():
+                result = reader.execution_options(yield_per=RAW_CHUNK).execute(select(table))
+                for part in result.mappings().partitions():
+                    chunk = [dict(row) for row in part]
+                    t0 = time.perf_counter()
+                    with db.engine.begin() as conn:
+                        conn.execute(copies[key].insert(), chunk)
+                    seconds, rows = seconds + time.perf_counter() - t0, rows + len(chunk)
+    finally:
+        metadata.drop_all(db.engine)
+    return rows, seconds
+
+
+def live(services: Services, ids: list[UUID], seconds: float, rate: float) -> list[Row]:
+    """Follow-ups at a fixed rate while a worker keeps each live view; per view the lag
+    (log head minus position, every 0.5 s) and, for every 5th write, save-to-view time."""
+    cases, views = services.cases, services.views
+    stop, done = threading.Event(), threading.Event()
+    workers = [ViewWorker(services, name, stop) for name in LIVE_VIEWS]
+    threads = [threading.Thread(target=w.run, daemon=True) for w in workers]
+    lags: dict[str, list[int]] = {name: [] for name in LIVE_VIEWS}
+    waits: list[tuple[str, Future[float | None]]] = []
+    writes = failed = 0
+
+    def sample() -> None:
+        while not done.wait(0.5):
+            head = cases.recorder.max_notification_id() or 0
+            for name in LIVE_VIEWS:
+                lags[name].append(head - (views[name].max_tracking_id(cases.name) or 0))
+
+    def timed_wait(name: str, notification_id: int | None, saved_at: float) -> float | None:
+        try:
+            views.wait(notification_id, timeout=10, names=(name,))
+        except TimeoutError:
+            return None
+        return time.perf_counter() - saved_at
+
+    for thread in threads:
+        thread.start()
+    try:
+        for worker in workers:
+            if not worker.active.wait(60):
+                raise RuntimeError(f"view {worker.name}: the worker never took its lock")
+        threading.Thread(target=sample, daemon=True).start()
+        rng = random.Random(7)
+        with ThreadPoolExecutor(max_workers=16) as pool:  # a queued wait would overstate
+            started = time.perf_counter()
+            while time.perf_counter() - started < seconds:
+                case_id = rng.choice(ids)
+                try:
+                    current = cases.get_case(case_id).version
+                    with recording_as("cw-bench", Role.CASEWORKER):
+                        saved = cases.record_follow_up(
+                            case_id, current, occurred_on=today(), method="PHONE",
+                            reached=True, summary="回访：经营正常。")
+                except (DomainError, ConcurrentEditError):
+                    failed += 1
+                else:
+                    writes += 1
+                    if writes % 5 == 0:
+                        waits += [(name, pool.submit(timed_wait, name, saved.notification_id,
+                                                     time.perf_counter())) for name in LIVE_VIEWS]
+                time.sleep(max(0.0, started + (writes + failed) / rate - time.perf_counter()))
+            elapsed = time.perf_counter() - started
+    finally:
+        done.set()
+        stop.set()
+        for thread in threads:
+            thread.join(15)
+    rows = []
+    for worker in workers:
+        found = [f.result() for n, f in waits if n == worker.name]
+        times = [t for t in found if t is not None]
+        lag = lags[worker.name] or [0]
+        rows.append([worker.name, writes, writes / elapsed, int(statistics.median(lag)), max(lag),
+                     len(times), pct(times, 0.5), pct(times, 0.95), len(found) - len(times),
+                     failed, worker.restarts])
+    return rows
+
+
+def query_runs(services: Services, rng: random.Random) -> list[tuple[str, Callable[[], int]]]:
+    """The pages' queries, each returning the rows it shows (the name search: its total)."""
+    on, queue, cases = today(), services.views["work_queue"], services.views["case_list"]
+    busiest, district = queue.overdue_by_caseworker(on)[0][0], DISTRICTS[0]
+    pages = cases.list_cases(CaseQuery(districts=(district,), per_page=20)).pages
+
+    def work_queue() -> int:
+        found = queue.queue(on, assignee=busiest)
+        return len(found.overdue) + len(found.due_today) + len(found.upcoming)
+
+    return [(f"work_queue {busiest}", work_queue),
+            (f"district {district} page", lambda: len(cases.list_cases(CaseQuery(
+                page=rng.randint(1, pages), per_page=20, districts=(district,))).rows)),
+            ("name search (total)", lambda: cases.list_cases(CaseQuery(text="王")).total)]
+
+
+def profiled(label: str, run: Callable[[], object]) -> None:
+    """The top entries of a profile: in this repository's code, then in all code."""
+    profile = cProfile.Profile()
+    profile.runcall(run)
+    for title, limit, where in (("repo code", 15, rf"{ROOT}/(?!\.venv/)"), ("all code", 20, "")):
+        out = io.StringIO()
+        pstats.Stats(profile, stream=out).sort_stats("cumulative").print_stats(where, limit)
+        body = out.getvalue()
+        print(f"\n--- profile: {label}, {title}, cumulative\n"
+              f"{body[body.find('   ncalls'):].rstrip()}")
+
+
+def measure(store: str, args: argparse.Namespace, tables: dict[str, list[Row]]) -> int:
+    """Every section for one store; returns the events seeded."""
+    with scratch(store) as (tmp, url):
+        services = bootstrap(Settings.from_env({"HOMEWARD_INSTANCE_PATH": str(tmp / "instance"),
+                                                "HOMEWARD_DATABASE_URL": url("views")}))
+        try:
+            print(f"{store}: seeding {args.cases:,} cases", file=sys.stderr)
+            ids, events, cut, build_s, save_s = seed(services.cases, args.cases)
+            tables["seed"].append([store, len(ids), events, cut, build_s, save_s,
+                                   events / (build_s + save_s), events / save_s])
+            built: dict[str, tuple[int, int, float]] = {}
+            for name in REGISTRY:
+                print(f"{store}: rebuilding {name}", file=sys.stderr)
+                done, sent, seconds = built[name] = rebuild(services, name)
+                tables["rebuild"].append([store, name, done, services.views[name].row_count(),
+                                          sent, seconds, done / seconds, sent / seconds])
+            total = sum(seconds for _, _, seconds in built.values())
+            tables["rebuild"].append([store, "all views", events, "", "", total,
+                                      events / total, ""])
+            for name, (done, sent, seconds) in built.items():
+                rows, raw_s = raw_insert(services, name)
+                ratio = done / seconds / (rows / raw_s)
+                tables["raw"].append([store, name, rows, raw_s, rows / raw_s, ratio,
+                                      sent / seconds / (rows / raw_s), ">= 0.5"])
+                if args.profile and ratio < 0.5:
+                    profiled(f"{store} rebuild {name}", lambda n=name: services.views.rebuild(n))
+            print(f"{store}: live load for {args.seconds:.0f} s", file=sys.stderr)
+            tables["live"] += [[store, *row] for row in
+                               live(services, ids, args.seconds, args.rate)]
+            for label, run in query_runs(services, random.Random(11)):
+                times, shown = [], 0
+                for _ in range(QUERY_RUNS):
+                    t0 = time.perf_counter()
+                    shown = run()
+                    times.append(time.perf_counter() - t0)
+                tables["query"].append([store, label, shown, pct(times, 0.5), pct(times, 0.95),
+                                        "p95 <= 20"])
+                if args.profile and pct(times, 0.95) > 20:
+                    profiled(f"{store} {label} x{QUERY_RUNS}",
+                             lambda r=run: [r() for _ in range(QUERY_RUNS)])
+            return events
+        finally:
+            services.close()
+
+
+SECTIONS = {  # key: (title, columns)
+    "seed": ("Seeding: demo histories built in memory, 200 cases per save()",
+             "store cases events cut_short build_s save_s events/s save_ev/s"),
+    "rebuild": ("Rebuild from the whole log (rows_sent: row values in INSERT/upsert statements)",
+                "store view events rows rows_sent seconds events/s rows_sent/s"),
+    "raw": ("Raw baseline: the rebuilt rows inserted again, one executemany per 5,000 rows",
+            "store view rows raw_s raw_rows/s ev/s÷raw rows_sent/s÷raw target"),
+    "live": ("Live workers under a write load (lag in events, sampled every 0.5 s; wait: save "
+             "to view via Views.wait, every 5th write)", "store view writes writes/s lag_p50 "
+             "lag_max waits wait_p50_ms wait_p95_ms timeouts failed restarts"),
+    "query": (f"Query latency, {QUERY_RUNS} runs each (name search: text=王)",
+              "store query rows p50_ms p95_ms target")}
+
+
+def cell(value: Any) -> str:
+    if isinstance(value, float):
+        return f"{value:,.0f}" if abs(value) >= 100 else f"{value:.2f}"
+    return f"{value:,}" if isinstance(value, int) else str(value)
+
+
+def print_table(title: str, header: str, rows: list[Row]) -> None:
+    lines = [header.split()] + [[cell(v) for v in row] for row in rows]
+    widths = [max(len(line[i]) for line in lines) for i in range(len(lines[0]))]
+    print(f"\n{title}")
+    for line in lines:
+        print(" ".join(c.ljust(w) if i < 2 else c.rjust(w)
+                       for i, (c, w) in enumerate(zip(line, widths, strict=True))))
+
+
+def main(argv: list[str] | None = None) -> None:
+    parser = argparse.ArgumentParser(description=(__doc__ or "").splitlines()[0])
+    parser.add_argument("--cases", type=int, default=100_000, help="cases (default 100000)")
+    parser.add_argument("--stores", default="sqlite,postgres", help="sqlite,postgres")
+    parser.add_argument("--seconds", type=float, default=15.0, help="live load, seconds")
+    parser.add_argument("--rate", type=float, default=50.0, help="live follow-ups per second")
+    parser.add_argument("--profile", action="store_true",
+                        help="profile each rebuild and query that misses its target")
+    args = parser.parse_args(argv)
+    stores = [s.strip() for s in args.stores.split(",") if s.strip()]
+    if set(stores) - {"sqlite", "postgres"} or args.cases < 100:
+        parser.error("stores are sqlite and postgres; --cases must be >= 100")
+    tables: dict[str, list[Row]] = {key: [] for key in SECTIONS}
+    events: dict[str, int] = {}
+    started = time.perf_counter()
+    try:
+        for store in stores:
+            events[store] = measure(store, args, tables)
+    finally:  # what was measured before a failure is still worth seeing
+        counts = ", ".join(f"{store} {count:,}" for store, count in events.items())
+        print(f"\nN={args.cases:,} cases; events: {counts or 'none'}; "
+              f"Python {platform.python_version()}; eventsourcing {version('eventsourcing')}; "
+              f"SQLAlchemy {version('sqlalchemy')}; wall {time.perf_counter() - started:.0f} s")
+        for key, (title, header) in SECTIONS.items():
+            if tables[key]:
+                print_table(title, header, tables[key])
+
+
+if __name__ == "__main__":
+    main()
