@@ -184,9 +184,16 @@ class RuleBook:
         if NATIONAL not in by_jurisdiction:
             raise RuleSetError("the national rule set (CN) is required")
         self._versions = by_jurisdiction
+        self._in_force: dict[tuple[date, str | None], RuleSet] = {}
 
     def in_force(self, on: date, district: str | None = None) -> RuleSet:
         """The rule set in force on ``on`` for ``district`` (most specific first)."""
+        key = (on, district)
+        if key not in self._in_force:  # the book never changes, so answers can be kept
+            self._in_force[key] = self._find(on, district)
+        return self._in_force[key]
+
+    def _find(self, on: date, district: str | None) -> RuleSet:
         for jurisdiction in _jurisdictions(district):
             versions = self._versions.get(jurisdiction, [])
             current = [r for r in versions if r.effective_from <= on]

@@ -116,6 +116,11 @@ class Views:
                 conn.execute(delete(table).where(table.c.view == name))
                 conn.execute(table.insert().values(view=name, generation=current + 1))
             drop_generation(live, current)
+            if self.db.is_postgres:  # fresh tables have no statistics; plans would guess
+                with self.db.engine.begin() as conn:
+                    for new_table in fresh.tables(current + 1).values():
+                        conn.execute(text(f'ANALYZE "{self.db.metadata.schema}".'
+                                          f'"{new_table.name}"'))
         return count
 
     def verify(self, name: str) -> bool:
@@ -149,7 +154,9 @@ class Views:
     def lock(self, name: str, wait: bool = True) -> Iterator[bool]:
         """Hold the view's writer lock (across processes and hosts)."""
         if self.db.is_postgres:
-            key = zlib.crc32(f"homeward-view-{name}".encode())
+            # Advisory locks are per database: name the schema so deployments and
+            # test schemas sharing a database do not take each other's locks.
+            key = zlib.crc32(f"homeward-view-{self.db.metadata.schema}-{name}".encode())
             with self.db.engine.connect() as conn:
                 sql = "SELECT pg_advisory_lock(:k)" if wait else "SELECT pg_try_advisory_lock(:k)"
                 got = conn.execute(text(sql), {"k": key}).scalar() is not False

@@ -61,7 +61,9 @@ class Settings:
         """The library's settings for the ``Cases`` application."""
         env = {
             "CIPHER_KEY": self.keys.cipher_key,
-            "CIPHER_TOPIC": "eventsourcing.cipher:AESCipher",
+            # AES-GCM through OpenSSL (the ``cryptography`` package): the same stored
+            # layout as the pycryptodome cipher, decrypting some 25 times faster.
+            "CIPHER_TOPIC": "eventsourcing.cryptography:AESCipher",
             "IDENTITY_KEY": self.keys.identity_key,
             # Cases recently worked on stay in memory; each load still reads (and
             # applies) whatever other processes recorded since, so it is never stale.

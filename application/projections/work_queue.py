@@ -71,6 +71,9 @@ class Queue:
     overdue: tuple[QueueItem, ...]
     due_today: tuple[QueueItem, ...]
     upcoming: tuple[QueueItem, ...]
+    overdue_total: int = 0
+    due_today_total: int = 0
+    upcoming_total: int = 0
 
 
 class WorkQueueView(View):
@@ -84,8 +87,12 @@ class WorkQueueView(View):
 
     @abstractmethod
     def queue(self, on: date, *, assignee: str | None = None,
-              districts: tuple[str, ...] = (), within_days: int = 7) -> Queue:
-        """Pending items overdue, due, or due within ``within_days`` on ``on``."""
+              districts: tuple[str, ...] = (), within_days: int = 7,
+              limit: int = 100) -> Queue:
+        """Pending items overdue, due, or due within ``within_days`` on ``on``.
+
+        Each bucket holds its ``limit`` earliest items; the totals count them all.
+        """
 
     @abstractmethod
     def overdue_by_caseworker(self, on: date,

@@ -60,6 +60,7 @@ class ViewDatabase:
         )
         self.metadata.create_all(self.engine, [self.generations, self.tracking])
         self.defined: dict[tuple[str, int], dict[str, Table]] = {}
+        self.upserts: dict[Table, Any] = {}
 
     @property
     def is_postgres(self) -> bool:
@@ -118,6 +119,7 @@ class SQLView(View):
     def forget_tables(self, generation: int) -> None:
         """Forget a dropped generation's table definitions."""
         for table in self.db.defined.pop((self.name, generation), {}).values():
+            self.db.upserts.pop(table, None)
             self.db.metadata.remove(table)
 
     def current_generation(self, conn: Connection) -> int:
@@ -208,18 +210,25 @@ class SQLView(View):
             conn.execute(table.insert(), rows)
 
     def upsert_statement(self, table: Table) -> Any:
-        """INSERT … ON CONFLICT DO UPDATE with bound parameters (compiled once)."""
+        """INSERT … ON CONFLICT DO UPDATE with bound parameters (built and compiled once)."""
+        if table in self.db.upserts:
+            return self.db.upserts[table]
         insert = self.db.insert(table)
         keys = [c.name for c in table.primary_key.columns]
-        return insert.on_conflict_do_update(
+        statement = insert.on_conflict_do_update(
             index_elements=keys,
             set_={c.name: insert.excluded[c.name] for c in table.columns if c.name not in keys},
         )
+        self.db.upserts[table] = statement
+        return statement
 
     @contextmanager
     def reading(self) -> Iterator[tuple[Connection, dict[str, Table]]]:
-        _, tables = self._prepared()
         with self.db.engine.connect() as conn:
+            key = (self.name, self.current_generation(conn))
+            tables = self.db.defined.get(key)
+            if tables is None:  # first use in this process: create outside this connection
+                _, tables = self._prepared()
             yield conn, tables
 
     def _advance(self, conn: Connection, generation: int, tracking: Tracking) -> None:

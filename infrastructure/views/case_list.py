@@ -48,7 +48,7 @@ class SQLCaseListView(SQLView, CaseListView):
             Column("version", Integer, nullable=False),
             Index(f"ix_{name}_case_no", "case_no"),
             Index(f"ix_{name}_id_hash", "id_hash"),
-            Index(f"ix_{name}_district", "district", "status", "enrolled_on"),
+            Index(f"ix_{name}_district", "district", "enrolled_on", "case_no"),
             Index(f"ix_{name}_caseworker", "caseworker_id", "status"),
             Index(f"ix_{name}_name", "name"),
         )

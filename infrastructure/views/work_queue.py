@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 from datetime import date, timedelta
+from typing import Any
 from uuid import UUID
 
 from eventsourcing.persistence import Tracking
@@ -60,25 +61,32 @@ class SQLWorkQueueView(SQLView, WorkQueueView):
                                [row_values(i) for i in items])
 
     def queue(self, on: date, *, assignee: str | None = None,
-              districts: tuple[str, ...] = (), within_days: int = 7) -> Queue:
+              districts: tuple[str, ...] = (), within_days: int = 7,
+              limit: int = 100) -> Queue:
         with self.reading() as (conn, tables):
             table = tables["items"]
-            conditions = [table.c.status == "PENDING",
-                          table.c.due_on <= on + timedelta(days=within_days),
-                          or_(table.c.expires_on.is_(None), table.c.expires_on >= on)]
+            scope = [table.c.status == "PENDING",
+                     or_(table.c.expires_on.is_(None), table.c.expires_on >= on)]
             if assignee is not None:
-                conditions.append(table.c.assignee == assignee)
+                scope.append(table.c.assignee == assignee)
             if districts:
-                conditions.append(table.c.district.in_(districts))
-            rows = [QueueItem(**r._mapping) for r in conn.execute(
-                select(table).where(*conditions).order_by(table.c.due_on, table.c.rule_id,
-                                                          table.c.case_id, table.c.key))]
-        return Queue(
-            on=on,
-            overdue=tuple(r for r in rows if r.overdue_from <= on),
-            due_today=tuple(r for r in rows if r.due_on <= on < r.overdue_from),
-            upcoming=tuple(r for r in rows if r.due_on > on),
-        )
+                scope.append(table.c.district.in_(districts))
+            buckets = {
+                "overdue": [table.c.overdue_from <= on],
+                "due_today": [table.c.due_on <= on, table.c.overdue_from > on],
+                "upcoming": [table.c.due_on > on,
+                             table.c.due_on <= on + timedelta(days=within_days)],
+            }
+            found: dict[str, Any] = {}
+            for name, conditions in buckets.items():
+                where = and_(*scope, *conditions)
+                found[name] = tuple(QueueItem(**r._mapping) for r in conn.execute(
+                    select(table).where(where).order_by(table.c.due_on, table.c.rule_id,
+                                                        table.c.case_id, table.c.key)
+                    .limit(limit)))
+                found[f"{name}_total"] = int(conn.execute(
+                    select(func.count()).select_from(table).where(where)).scalar() or 0)
+        return Queue(on=on, **found)
 
     def overdue_by_caseworker(self, on: date,
                               districts: tuple[str, ...] = ()) -> list[tuple[str, int]]:
