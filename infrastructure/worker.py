@@ -58,6 +58,9 @@ class ViewWorker:
         view = views[self.name]
         projection = views.projection(self.name, view)
         env = dict(self.services.settings.eventsourcing_env())
+        # The process's own Cases created the tables; runners starting together would
+        # otherwise race on CREATE … IF NOT EXISTS in PostgreSQL's catalogue.
+        env["CREATE_TABLE"] = "n"
         if not self.services.settings.is_postgres:
             env["APPLICATION_RECORDER_TOPIC"] = (
                 "infrastructure.polling:PollingSQLiteApplicationRecorder")
