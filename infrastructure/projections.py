@@ -193,12 +193,19 @@ def catch_up(cases: Cases, projection: Any, view: SQLView, *, batch: int = BATCH
         start=start, limit=batch, topics=projection.topics, inclusive_of_start=False,
         stop=stop,
     ):
+        batching = hasattr(projection, "begin_batch")
         try:
             with view.batch():
+                if batching:
+                    projection.begin_batch()
                 for notification in notifications:
                     projection.process_event(cases.mapper.to_domain_event(notification),
                                              Tracking(cases.name, notification.id))
+                if batching:
+                    projection.end_batch()
         except BaseException:
+            if batching:
+                projection.abort_batch()
             if hasattr(projection, "forget"):
                 projection.forget()  # its cached streams may include the failed batch
             raise

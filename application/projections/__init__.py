@@ -13,7 +13,7 @@ from abc import ABC, abstractmethod
 from collections.abc import Iterator
 from contextlib import AbstractContextManager
 from dataclasses import dataclass
-from typing import Generic, TypeVar
+from typing import Any, Generic, TypeVar
 
 from eventsourcing.persistence import TrackingRecorder
 from eventsourcing.utils import get_topic
@@ -58,6 +58,48 @@ class View(TrackingRecorder, ABC):
     @abstractmethod
     def row_count(self) -> int:
         """How many rows the view holds."""
+
+
+class RecomputesCases:
+    """For projections that recompute a case's rows from its whole stream.
+
+    Live, each event recomputes its case at once.  In a batch (catch-up and
+    rebuild) each event only advances the position and marks its case, and
+    every marked case is recomputed once when the batch ends, in the same
+    transaction: a case with many events in one batch is computed once.
+    """
+
+    _batching = False
+    _marked: dict[Any, Any]
+
+    def begin_batch(self) -> None:
+        self._batching, self._marked = True, {}
+
+    def end_batch(self) -> None:
+        try:
+            for case_id, last_event in self._marked.items():
+                self.recompute(case_id, last_event, None)
+        finally:
+            self.abort_batch()
+
+    def abort_batch(self) -> None:
+        """Leave batch mode without writing (the batch's transaction is rolled back)."""
+        self._batching, self._marked = False, {}
+
+    def case_event(self, event: Any, tracking: Any) -> None:
+        """Recompute now, or mark the case and just advance the position."""
+        if not self._batching:
+            self.recompute(event.originator_id, event, tracking)
+            return
+        self.stream_until(event)  # keeps the cached stream in step with the log
+        self._marked[event.originator_id] = event
+        self.view.advance(tracking)  # type: ignore[attr-defined]
+
+    def recompute(self, case_id: Any, last_event: Any, tracking: Any) -> None:
+        raise NotImplementedError
+
+    def stream_until(self, event: Any) -> list[Any]:
+        raise NotImplementedError
 
 
 def case_topics() -> tuple[str, ...]:

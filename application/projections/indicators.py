@@ -26,7 +26,7 @@ from eventsourcing.persistence import Tracking
 from eventsourcing.projection import Projection
 from eventsourcing.utils import get_topic
 
-from application.projections import View, case_topics
+from application.projections import RecomputesCases, View, case_topics
 from domain.case import Case
 from domain.divisions import divisions
 from domain.indicators import KPIS, Fact, indicator_facts
@@ -100,7 +100,8 @@ class IndicatorsView(View):
     name = "indicators"
 
     @abstractmethod
-    def replace_facts(self, case_id: UUID, facts: list[Fact], tracking: Tracking) -> None:
+    def replace_facts(self, case_id: UUID, facts: list[Fact],
+                      tracking: Tracking | None) -> None:
         """Replace a case's facts with ``facts``."""
 
     @abstractmethod
@@ -133,7 +134,7 @@ class IndicatorsView(View):
         return actual, target, (actual / target if target else None)
 
 
-class IndicatorsProjection(Projection[IndicatorsView]):
+class IndicatorsProjection(RecomputesCases, Projection[IndicatorsView]):
     """Recomputes a case's facts whenever its stream grows; records targets as they are set."""
 
     name = "indicators"
@@ -147,8 +148,7 @@ class IndicatorsProjection(Projection[IndicatorsView]):
     @singledispatchmethod
     def process_event(self, domain_event: Any, tracking: Tracking) -> None:
         if isinstance(domain_event, Case.Event):
-            facts = indicator_facts(self.stream_until(domain_event))
-            self.view.replace_facts(domain_event.originator_id, facts, tracking)
+            self.case_event(domain_event, tracking)
         elif isinstance(domain_event, Targets.TargetSet):
             # The event names the figure; its stream (district and year) names whose it is.
             targets = self.cases.repository.get(domain_event.originator_id,
@@ -157,6 +157,12 @@ class IndicatorsProjection(Projection[IndicatorsView]):
                                  domain_event.value, tracking)
         else:
             self.view.advance(tracking)
+
+    def recompute(self, case_id: UUID, last_event: Any, tracking: Tracking | None) -> None:
+        events = self.stream_until(last_event) if tracking is not None else \
+            self.streams.get(case_id) or list(
+                self.cases.events.get(case_id, lte=last_event.originator_version))
+        self.view.replace_facts(case_id, indicator_facts(events), tracking)
 
     def stream_until(self, event: Any) -> list[Any]:
         """The case's events up to and including ``event``."""

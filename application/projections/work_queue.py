@@ -19,7 +19,7 @@ from eventsourcing.dispatch import singledispatchmethod
 from eventsourcing.persistence import Tracking
 from eventsourcing.projection import Projection
 
-from application.projections import View, case_topics
+from application.projections import RecomputesCases, View, case_topics
 from domain.case import Case
 from domain.followups import DueItem, due_items
 
@@ -82,7 +82,8 @@ class WorkQueueView(View):
     name = "work_queue"
 
     @abstractmethod
-    def replace_items(self, case_id: UUID, items: list[QueueItem], tracking: Tracking) -> None:
+    def replace_items(self, case_id: UUID, items: list[QueueItem],
+                      tracking: Tracking | None) -> None:
         """Replace a case's items with ``items``."""
 
     @abstractmethod
@@ -104,7 +105,7 @@ class WorkQueueView(View):
         """Every item of one case, done and cancelled too."""
 
 
-class WorkQueueProjection(Projection[WorkQueueView]):
+class WorkQueueProjection(RecomputesCases, Projection[WorkQueueView]):
     """Recomputes a case's items whenever its stream grows."""
 
     name = "work_queue"
@@ -120,9 +121,14 @@ class WorkQueueProjection(Projection[WorkQueueView]):
         if not isinstance(domain_event, Case.Event):
             self.view.advance(tracking)
             return
-        events = self.stream_until(domain_event)
+        self.case_event(domain_event, tracking)
+
+    def recompute(self, case_id: UUID, last_event: Any, tracking: Tracking | None) -> None:
+        events = self.stream_until(last_event) if tracking is not None else \
+            self.streams.get(case_id) or list(
+                self.cases.events.get(case_id, lte=last_event.originator_version))
         items = [QueueItem.of(item) for item in due_items(events, self.cases.rules)]
-        self.view.replace_items(domain_event.originator_id, items, tracking)
+        self.view.replace_items(case_id, items, tracking)
 
     def stream_until(self, event: Any) -> list[Any]:
         """The case's events up to and including ``event``."""

@@ -64,7 +64,8 @@ class SQLIndicatorsView(SQLView, IndicatorsView):
         )
         return {"facts": facts, "targets": targets}
 
-    def replace_facts(self, case_id: UUID, facts: list[Fact], tracking: Tracking) -> None:
+    def replace_facts(self, case_id: UUID, facts: list[Fact],
+                      tracking: Tracking | None) -> None:
         rows = [row_values(f) | {"seq": seq, "month": f.month} for seq, f in enumerate(facts)]
         with self.writing(tracking) as (conn, tables):
             self.replace_group(conn, tables["facts"], "case_id", case_id, rows)

@@ -55,7 +55,8 @@ class SQLWorkQueueView(SQLView, WorkQueueView):
         )
         return {"items": table}
 
-    def replace_items(self, case_id: UUID, items: list[QueueItem], tracking: Tracking) -> None:
+    def replace_items(self, case_id: UUID, items: list[QueueItem],
+                      tracking: Tracking | None) -> None:
         with self.writing(tracking) as (conn, tables):
             self.replace_group(conn, tables["items"], "case_id", case_id,
                                [row_values(i) for i in items])
