@@ -25,6 +25,7 @@ from contextvars import ContextVar
 from dataclasses import dataclass
 from datetime import date, datetime
 from enum import Enum, StrEnum
+from functools import cache
 from typing import Any
 from uuid import UUID, uuid4
 
@@ -87,8 +88,13 @@ def current_recorder() -> Recorder:
     return recorder
 
 
+_PLAIN = (str, int, bool, type(None))
+
+
 def canonical(value: Any) -> Any:
     """Reduce a value to JSON types in one fixed way, for hashing."""
+    if type(value) in _PLAIN:  # most fields: the fast way out
+        return value
     if isinstance(value, Enum):
         return canonical(value.value)
     if value is None or isinstance(value, (bool, int, str)):
@@ -172,11 +178,16 @@ class AuditedAggregate(Aggregate):
     @classmethod
     def _create(cls, event_class: type[Any], *, id: UUID | None = None, **kwargs: Any) -> Any:
         if id is None:
-            params = inspect.signature(cls.create_id).parameters
+            params = _create_id_params(cls)
             id = cls.create_id(**{k: v for k, v in kwargs.items() if k in params})
         kwargs["originator_topic"] = get_topic(cls)
         kwargs = _stamp(event_class, id, cls.INITIAL_VERSION, GENESIS, kwargs)
         return super()._create(event_class, id=id, **kwargs)
+
+
+@cache
+def _create_id_params(cls: type[Any]) -> frozenset[str]:
+    return frozenset(inspect.signature(cls.create_id).parameters)
 
 
 def _stamp(
