@@ -10,6 +10,7 @@ each view lives in ``infrastructure/views``.
 from __future__ import annotations
 
 from abc import ABC, abstractmethod
+from collections import OrderedDict
 from collections.abc import Iterator
 from contextlib import AbstractContextManager
 from dataclasses import dataclass
@@ -71,6 +72,13 @@ class RecomputesCases:
 
     _batching = False
     _marked: dict[Any, Any]
+    cases: Any
+    size = 2_000
+
+    def __init__(self, view: Any, cases: Any) -> None:
+        super().__init__(view)  # type: ignore[call-arg]
+        self.cases = cases
+        self.streams: OrderedDict[Any, list[Any]] = OrderedDict()
 
     def begin_batch(self) -> None:
         self._batching, self._marked = True, {}
@@ -96,10 +104,30 @@ class RecomputesCases:
         self.view.advance(tracking)  # type: ignore[attr-defined]
 
     def recompute(self, case_id: Any, last_event: Any, tracking: Any) -> None:
+        """Write the case's rows as its stream up to ``last_event`` makes them."""
+        events = self.stream_until(last_event) if tracking is not None else \
+            self.streams.get(case_id) or list(
+                self.cases.events.get(case_id, lte=last_event.originator_version))
+        self.write(case_id, events, tracking)
+
+    def write(self, case_id: Any, events: list[Any], tracking: Any) -> None:
         raise NotImplementedError
 
     def stream_until(self, event: Any) -> list[Any]:
-        raise NotImplementedError
+        """The case's events up to and including ``event`` (recent streams are kept)."""
+        case_id, version = event.originator_id, event.originator_version
+        events = self.streams.pop(case_id, None)
+        if events is None or len(events) != version - 1:
+            events = list(self.cases.events.get(case_id, lte=version - 1))
+        events.append(event)
+        self.streams[case_id] = events
+        if len(self.streams) > self.size:
+            self.streams.popitem(last=False)
+        return events
+
+    def forget(self) -> None:
+        """Drop the kept streams (after a failed batch, whose events will come again)."""
+        self.streams.clear()
 
 
 def case_topics() -> tuple[str, ...]:

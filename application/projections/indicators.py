@@ -14,7 +14,6 @@ A district in a query is a county, or a city meaning all its counties.
 from __future__ import annotations
 
 from abc import abstractmethod
-from collections import OrderedDict
 from collections.abc import Iterable
 from dataclasses import dataclass
 from datetime import date
@@ -33,7 +32,7 @@ from domain.indicators import KPIS, Fact, indicator_facts
 from domain.targets import Targets
 
 if TYPE_CHECKING:
-    from application.cases import Cases
+    pass
 
 #: The breakdowns a figure can be grouped by, in the order rows are keyed.
 BREAKDOWNS = ("district", "month", "returnee_type", "sex", "loan_group", "course")
@@ -140,11 +139,6 @@ class IndicatorsProjection(RecomputesCases, Projection[IndicatorsView]):
     name = "indicators"
     topics = (*case_topics(), *TARGET_TOPICS)
 
-    def __init__(self, view: IndicatorsView, cases: Cases, size: int = 2_000) -> None:
-        super().__init__(view)
-        self.cases, self.size = cases, size
-        self.streams: OrderedDict[UUID, list[Any]] = OrderedDict()
-
     @singledispatchmethod
     def process_event(self, domain_event: Any, tracking: Tracking) -> None:
         if isinstance(domain_event, Case.Event):
@@ -158,26 +152,8 @@ class IndicatorsProjection(RecomputesCases, Projection[IndicatorsView]):
         else:
             self.view.advance(tracking)
 
-    def recompute(self, case_id: UUID, last_event: Any, tracking: Tracking | None) -> None:
-        events = self.stream_until(last_event) if tracking is not None else \
-            self.streams.get(case_id) or list(
-                self.cases.events.get(case_id, lte=last_event.originator_version))
+    def write(self, case_id: UUID, events: list[Any], tracking: Tracking | None) -> None:
         self.view.replace_facts(case_id, indicator_facts(events), tracking)
-
-    def stream_until(self, event: Any) -> list[Any]:
-        """The case's events up to and including ``event``."""
-        case_id, version = event.originator_id, event.originator_version
-        events = self.streams.pop(case_id, None)
-        if events is None or len(events) != version - 1:
-            events = list(self.cases.events.get(case_id, lte=version - 1))
-        events.append(event)
-        self.streams[case_id] = events
-        if len(self.streams) > self.size:
-            self.streams.popitem(last=False)
-        return events
-
-    def forget(self) -> None:
-        self.streams.clear()
 
 
 def _sortable(key: tuple[str | None, ...]) -> tuple[str, ...]:

@@ -9,7 +9,6 @@ overdue or done is decided by the date in the query, so nothing needs a timer.
 from __future__ import annotations
 
 from abc import abstractmethod
-from collections import OrderedDict
 from dataclasses import dataclass
 from datetime import date, timedelta
 from typing import TYPE_CHECKING, Any
@@ -24,7 +23,7 @@ from domain.case import Case
 from domain.followups import DueItem, due_items
 
 if TYPE_CHECKING:
-    from application.cases import Cases
+    pass
 
 
 @dataclass(frozen=True)
@@ -111,11 +110,6 @@ class WorkQueueProjection(RecomputesCases, Projection[WorkQueueView]):
     name = "work_queue"
     topics = case_topics()
 
-    def __init__(self, view: WorkQueueView, cases: Cases, size: int = 2_000) -> None:
-        super().__init__(view)
-        self.cases, self.size = cases, size
-        self.streams: OrderedDict[UUID, list[Any]] = OrderedDict()
-
     @singledispatchmethod
     def process_event(self, domain_event: Any, tracking: Tracking) -> None:
         if not isinstance(domain_event, Case.Event):
@@ -123,24 +117,6 @@ class WorkQueueProjection(RecomputesCases, Projection[WorkQueueView]):
             return
         self.case_event(domain_event, tracking)
 
-    def recompute(self, case_id: UUID, last_event: Any, tracking: Tracking | None) -> None:
-        events = self.stream_until(last_event) if tracking is not None else \
-            self.streams.get(case_id) or list(
-                self.cases.events.get(case_id, lte=last_event.originator_version))
+    def write(self, case_id: UUID, events: list[Any], tracking: Tracking | None) -> None:
         items = [QueueItem.of(item) for item in due_items(events, self.cases.rules)]
         self.view.replace_items(case_id, items, tracking)
-
-    def stream_until(self, event: Any) -> list[Any]:
-        """The case's events up to and including ``event``."""
-        case_id, version = event.originator_id, event.originator_version
-        events = self.streams.pop(case_id, None)
-        if events is None or len(events) != version - 1:
-            events = list(self.cases.events.get(case_id, lte=version - 1))
-        events.append(event)
-        self.streams[case_id] = events
-        if len(self.streams) > self.size:
-            self.streams.popitem(last=False)
-        return events
-
-    def forget(self) -> None:
-        self.streams.clear()

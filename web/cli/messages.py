@@ -33,10 +33,6 @@ MESSAGES: dict[str, dict[str, str]] = {
         "zh": "案件没有版本 {version}（最新为 v{latest}）",
         "en": "the case has no version {version} (latest is v{latest})",
     },
-    "reason_required": {
-        "zh": "显示个人信息须用 --reason 说明理由",
-        "en": "--reveal needs --reason",
-    },
     "verify_ok": {
         "zh": "全部 {streams} 个事件流、{events} 个事件校验通过",
         "en": "all {streams} streams and {events} events verified",
