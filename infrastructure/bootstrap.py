@@ -7,8 +7,10 @@ from dataclasses import dataclass
 import psycopg
 from psycopg import sql
 
+from application.accounts import Accounts
 from application.cases import Cases
 from application.rulesets import load_rule_book
+from infrastructure.accounts import account_store
 from infrastructure.projections import Views, build_views
 from infrastructure.settings import Settings, postgres_env
 
@@ -20,9 +22,11 @@ class Services:
     settings: Settings
     cases: Cases
     views: Views
+    accounts: Accounts
 
     def close(self) -> None:
         self.views.db.engine.dispose()
+        self.accounts.store.engine.dispose()
         self.cases.close()
 
 
@@ -36,7 +40,9 @@ def bootstrap(settings: Settings) -> Services:
         identity_hasher=settings.keys.identity_hasher(),
         rules=rules,
     )
-    return Services(settings=settings, cases=cases, views=build_views(settings, cases))
+    views = build_views(settings, cases)
+    store = account_store(settings, views.db.engine, views.db.metadata)
+    return Services(settings=settings, cases=cases, views=views, accounts=Accounts(store))
 
 
 def ensure_schema(url: str) -> None:
