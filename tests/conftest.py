@@ -3,8 +3,10 @@
 from __future__ import annotations
 
 import os
+import re
 from collections.abc import Iterator
 from pathlib import Path
+from typing import Any
 from uuid import uuid4
 
 import psycopg
@@ -14,6 +16,7 @@ from flask.testing import FlaskClient, FlaskCliRunner
 from psycopg import sql
 
 from application.cases import Cases
+from domain.accounts import Account
 from domain.recording import Recorder, Role, recording_as
 from infrastructure.bootstrap import Services, bootstrap
 from infrastructure.settings import Settings, postgres_env
@@ -87,14 +90,98 @@ def caseworker() -> Iterator[Recorder]:
         yield recorder
 
 
-@pytest.fixture
-def app(tmp_path: Path) -> Iterator[Flask]:
+def build_app(settings: Settings, **config: object) -> Flask:
+    """The real app, with argon2 made cheap so that tests can sign in often."""
+    from argon2 import PasswordHasher
+
     from web import create_app
 
+    application = create_app(settings, TESTING=True, HOMEWARD_I18N_STRICT=True, **config)
+    accounts = application.extensions["homeward"].accounts
+    accounts.hasher = PasswordHasher(time_cost=1, memory_cost=1024, parallelism=1)
+    accounts._dummy_hash = accounts.hasher.hash("not a password")
+    return application
+
+
+@pytest.fixture
+def app(tmp_path: Path) -> Iterator[Flask]:
     settings = make_settings(f"sqlite:///{tmp_path / 'events.sqlite3'}", tmp_path / "instance")
-    application = create_app(settings, TESTING=True)
+    application = build_app(settings)
     yield application
     application.extensions["homeward"].close()
+
+
+@pytest.fixture
+def store_app(settings: Settings) -> Iterator[Flask]:
+    """The app on each store (SQLite file, PostgreSQL schema)."""
+    application = build_app(settings)
+    yield application
+    application.extensions["homeward"].close()
+
+
+PASSWORD = "correct-horse-battery"
+#: key: (user name, role, district). 370303 张店区 and 370302 淄川区 lie in 370300 淄博市.
+ACCOUNTS = {
+    "caseworker": ("cw.zhang", "caseworker", "370303"),
+    "caseworker2": ("cw.wang", "caseworker", "370303"),
+    "neighbour": ("cw.zichuan", "caseworker", "370302"),
+    "outsider": ("cw.ganzhou", "caseworker", "620702"),
+    "supervisor": ("sup.li", "supervisor", "370303"),
+    "city_supervisor": ("sup.zibo", "supervisor", "370300"),
+    "investigator": ("inv.wu", "investigator", "370000"),
+    "admin": ("admin.zhao", "admin", "370000"),
+}
+
+
+def add_accounts(application: Flask) -> dict[str, Account]:
+    accounts = application.extensions["homeward"].accounts
+    return {key: accounts.add(username=name, password=PASSWORD, role=role, district=district)
+            for key, (name, role, district) in ACCOUNTS.items()}
+
+
+class AuthActions:
+    """Sign in and out through the real login form (flaskr's AuthActions)."""
+
+    def __init__(self, client: FlaskClient, accounts: dict[str, Account]) -> None:
+        self.client, self.accounts = client, accounts
+
+    def login(self, key: str = "caseworker", password: str = PASSWORD) -> Any:
+        token = self.csrf_token("/login")
+        return self.client.post("/login", data={
+            "username": self.accounts[key].username, "password": password, "csrf_token": token})
+
+    def logout(self) -> Any:
+        return self.client.post("/logout", data={"csrf_token": self.csrf_token("/login")})
+
+    def csrf_token(self, path: str) -> str:
+        """The CSRF token of the form served at ``path``."""
+        page = self.client.get(path).get_data(as_text=True)
+        found = re.search(r'name="csrf_token" value="([^"]+)"', page)
+        assert found, f"no CSRF token on {path}"
+        return found[1]
+
+
+@pytest.fixture
+def accounts(app: Flask) -> dict[str, Account]:
+    return add_accounts(app)
+
+
+@pytest.fixture
+def auth(client: FlaskClient, accounts: dict[str, Account]) -> AuthActions:
+    return AuthActions(client, accounts)
+
+
+@pytest.fixture
+def login_as(auth: AuthActions) -> Any:
+    """``login_as("supervisor")`` signs the test client in as that account."""
+
+    def sign_in(key: str) -> AuthActions:
+        auth.logout()
+        answer = auth.login(key)
+        assert answer.status_code == 302, answer.get_data(as_text=True)
+        return auth
+
+    return sign_in
 
 
 @pytest.fixture

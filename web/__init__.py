@@ -4,7 +4,8 @@ from __future__ import annotations
 
 from typing import Any
 
-from flask import Flask, current_app
+from flask import Flask, current_app, redirect, url_for
+from werkzeug.wrappers import Response
 
 from infrastructure.bootstrap import Services, bootstrap
 from infrastructure.settings import Settings
@@ -16,6 +17,11 @@ def create_app(settings: Settings | None = None, **config: Any) -> Flask:
     app = Flask(__name__, instance_path=str(settings.instance_path))
     app.config.update(SECRET_KEY=settings.keys.secret_key, **config)
     configure_services(app, settings)
+    configure_i18n(app)
+    configure_security(app)
+    configure_recording(app)
+    configure_templates(app)
+    register_error_handlers(app)
     register_blueprints(app)
     register_commands(app)
     return app
@@ -26,19 +32,63 @@ def configure_services(app: Flask, settings: Settings) -> None:
     app.extensions["homeward"] = bootstrap(settings)
 
 
+def configure_i18n(app: Flask) -> None:
+    from web.i18n import configure_i18n as configure
+
+    configure(app)
+
+
+def configure_security(app: Flask) -> None:
+    from web.security import configure_security as configure
+
+    configure(app)
+
+
+def configure_recording(app: Flask) -> None:
+    from web.access import configure_recording as configure
+
+    configure(app)
+
+
+def configure_templates(app: Flask) -> None:
+    from web.templating import configure_templates as configure
+
+    configure(app)
+
+
+def register_error_handlers(app: Flask) -> None:
+    from web.errors import register_error_handlers as register
+
+    register(app)
+
+
 def register_blueprints(app: Flask) -> None:
+    from web.auth import bp as auth_bp
     from web.status import bp as status_bp
 
-    app.register_blueprint(status_bp)
+    for blueprint in (auth_bp, status_bp):
+        app.register_blueprint(blueprint)
+    app.add_url_rule("/", "home", home)
+
+
+def home() -> Response:
+    """Each role starts where its daily work is."""
+    from web.access import current_account
+    from web.templating import start_page
+
+    who = current_account()
+    return redirect(url_for(start_page(who)) if who else url_for("auth.login"))
 
 
 def register_commands(app: Flask) -> None:
     from web.cli import demo_group
     from web.cli.case import case_group
+    from web.cli.indicators import indicators_command
     from web.cli.integrity import digest_group, verify_command
     from web.cli.projections import projections_group
 
-    for command in (demo_group, projections_group, case_group, verify_command, digest_group):
+    for command in (demo_group, projections_group, case_group, verify_command, digest_group,
+                    indicators_command):
         app.cli.add_command(command)
 
 

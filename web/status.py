@@ -10,7 +10,7 @@ from domain.values import today
 bp = Blueprint("status", __name__)
 
 
-@bp.get("/")
+@bp.get("/status")
 def index() -> str:
     """Show the store, its size and the rule sets in force today."""
     from web import current_services

@@ -14,7 +14,7 @@ from flask.testing import FlaskClient, FlaskCliRunner
 def test_the_status_page_reads_the_store(client: FlaskClient, runner: FlaskCliRunner) -> None:
     runner.invoke(args=["demo", "load", "--cases", "3"])
 
-    page = client.get("/")
+    page = client.get("/status")
 
     assert page.status_code == 200
     html = page.get_data(as_text=True)

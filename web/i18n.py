@@ -1,0 +1,103 @@
+"""Languages: Chinese (zh_CN) by default, English on request, chosen per user.
+
+Source strings are English; the ``.po`` files under
+``web/translations/zh_CN/LC_MESSAGES/`` hold their Chinese, one file per area.
+They are compiled into the instance folder when the app starts, so the
+repository holds only the ``.po`` text.  With
+``HOMEWARD_I18N_STRICT`` set, every string asked for in Chinese that the
+catalogue lacks is remembered, so a test can walk the pages and name them.
+"""
+
+from __future__ import annotations
+
+import os
+from functools import cached_property
+from pathlib import Path
+from typing import Any
+
+from babel import Locale
+from babel.messages.catalog import Catalog
+from babel.messages.mofile import write_mo
+from babel.messages.pofile import read_po
+from flask import Flask, current_app, g, request
+from flask_babel import Babel, Domain, get_locale
+from flask_babel import gettext as _
+from flask_babel import lazy_gettext as _l
+from flask_login import current_user
+
+LOCALES = ("zh_CN", "en")
+CATALOGUES = Path(__file__).parent / "translations"
+
+__all__ = ["LOCALES", "_", "_l", "configure_i18n", "locale_name", "select_locale"]
+
+
+class CheckedDomain(Domain):
+    """A message domain that can report the Chinese strings it lacks."""
+
+    def gettext(self, string: str, **variables: Any) -> str:
+        if current_app.config.get("HOMEWARD_I18N_STRICT") and locale_name() == "zh_CN":
+            catalogue = self.get_translations()
+            if string and catalogue.gettext(string) is string:
+                current_app.extensions["untranslated"].add(string)
+        return super().gettext(string, **variables)
+
+
+class HomewardBabel(Babel):
+    @cached_property
+    def domain_instance(self) -> Domain:  # type: ignore[override]
+        return CheckedDomain(domain=self.domain)
+
+
+def select_locale() -> str:
+    """The signed-in user's language, else ``?lang=``/cookie, else Chinese."""
+    if getattr(g, "api_account", None) is not None:
+        return str(g.api_account.language)
+    wanted = request.args.get("lang") or request.cookies.get("lang")
+    if wanted in LOCALES:
+        return str(wanted)
+    if current_user and current_user.is_authenticated:
+        return str(current_user.account.language)
+    return "zh_CN"
+
+
+def compile_catalogues(target: Path) -> Path:
+    """Merge each locale's ``.po`` files into one ``messages.mo`` under ``target``.
+
+    Each area of the app keeps its own ``.po`` file (``cases.po``, ``errors.po``…);
+    a locale is recompiled when any of its files is newer than the ``.mo``.
+    """
+    for folder in sorted(CATALOGUES.glob("*/LC_MESSAGES")):
+        sources = sorted(folder.glob("*.po"))
+        # Babel asks for the locale's full name (zh_CN is zh_Hans_CN to it).
+        mo = target / str(Locale.parse(folder.parent.name)) / "LC_MESSAGES" / "messages.mo"
+        newest = max((po.stat().st_mtime for po in sources), default=0)
+        if not sources or (mo.exists() and mo.stat().st_mtime >= newest):
+            continue
+        merged = Catalog(locale=folder.parent.name)
+        for po in sources:
+            with po.open("rb") as source:
+                for message in read_po(source, locale=folder.parent.name):
+                    if message.id and message.string:
+                        merged[message.id] = message
+        mo.parent.mkdir(parents=True, exist_ok=True)
+        scratch = mo.with_suffix(f".{os.getpid()}.tmp")
+        with scratch.open("wb") as out:
+            write_mo(out, merged)
+        scratch.replace(mo)  # atomic: several workers may start at once
+    return target
+
+
+def configure_i18n(app: Flask) -> None:
+    compiled = compile_catalogues(Path(app.instance_path) / "translations")
+    app.config.setdefault("BABEL_DEFAULT_LOCALE", "zh_CN")
+    app.config.setdefault("BABEL_DEFAULT_TIMEZONE", "Asia/Shanghai")
+    app.config["BABEL_TRANSLATION_DIRECTORIES"] = str(compiled)
+    app.extensions["untranslated"] = set()
+    HomewardBabel(app, locale_selector=select_locale)
+    app.jinja_env.globals["current_locale"] = locale_name
+
+
+def locale_name() -> str:
+    """``zh_CN`` or ``en`` (Babel itself says ``zh_Hans_CN``)."""
+    locale = get_locale()
+    return "en" if locale is None or locale.language == "en" else "zh_CN"
