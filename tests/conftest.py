@@ -96,7 +96,8 @@ def build_app(settings: Settings, **config: object) -> Flask:
 
     from web import create_app
 
-    application = create_app(settings, TESTING=True, HOMEWARD_I18N_STRICT=True, **config)
+    application = create_app(settings, TESTING=True, HOMEWARD_I18N_STRICT=True,
+                             HOMEWARD_INLINE_PROJECTIONS=True, **config)
     accounts = application.extensions["homeward"].accounts
     accounts.hasher = PasswordHasher(time_cost=1, memory_cost=1024, parallelism=1)
     accounts._dummy_hash = accounts.hasher.hash("not a password")
@@ -109,6 +110,7 @@ def app(tmp_path: Path) -> Iterator[Flask]:
     application = build_app(settings)
     yield application
     application.extensions["homeward"].close()
+    assert_all_translated(application)
 
 
 @pytest.fixture
@@ -117,6 +119,13 @@ def store_app(settings: Settings) -> Iterator[Flask]:
     application = build_app(settings)
     yield application
     application.extensions["homeward"].close()
+    assert_all_translated(application)
+
+
+def assert_all_translated(application: Flask) -> None:
+    """Every string a page asked for in Chinese had its translation."""
+    missing = sorted(application.extensions["untranslated"])
+    assert not missing, f"strings without a Chinese translation: {missing}"
 
 
 PASSWORD = "correct-horse-battery"
