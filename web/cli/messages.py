@@ -65,6 +65,59 @@ MESSAGES: dict[str, dict[str, str]] = {
         "zh": "缺少摘要密钥：请设置 HOMEWARD_DIGEST_KEY_FILE 或使用 --key-file",
         "en": "no digest key: set HOMEWARD_DIGEST_KEY_FILE or pass --key-file",
     },
+    # ``homeward indicators --as-known-at``
+    "bad_period": {
+        "zh": "无法识别的期间 {value}：请用月份（如 2024-03）、季度（如 2024Q1）或年份（如 2024）",
+        "en": "cannot read the period {value}: give a month (e.g. 2024-03), a quarter "
+              "(e.g. 2024Q1) or a year (e.g. 2024)",
+    },
+    "bad_district": {
+        "zh": "无法识别的地区 {value}：请用县（区）或地市的行政区划代码（如 370303）",
+        "en": "cannot read the district {value}: give a county or city code (e.g. 370303)",
+    },
+    "moment_needs_time": {
+        "zh": "版本号 {moment} 只适用于单个案件：请给出日期时间（如 2024-04-10T12:00）",
+        "en": "a version ({moment}) names a moment of one case: give a date-time "
+              "(e.g. 2024-04-10T12:00)",
+    },
+    "ind_heading": {
+        "zh": "指标：截至 {moment} 系统所报 与 现在所知；期间 {period}；地区 {district}",
+        "en": "Indicators as reported at {moment} and as known now; period {period}; "
+              "district {district}",
+    },
+    "ind_all_districts": {"zh": "全部", "en": "all"},
+    "ind_figure": {"zh": "指标", "en": "figure"},
+    "ind_then": {"zh": "当时", "en": "then"},
+    "ind_now": {"zh": "现在", "en": "now"},
+    "ind_no_difference": {"zh": "各项指标当时与现在一致。",
+                          "en": "Every figure is as it was then."},
+    "ind_explained": {"zh": "{figure} 的变化来自：", "en": "{figure} changed because of:"},
+    "ind_unexplained": {"zh": "（无单个事件可解释）", "en": "(no single event explains it)"},
+    "ind_occurred": {"zh": "发生于", "en": "effective"},
+    "ind_recorded": {"zh": "录入于", "en": "recorded"},
+    "ind_kind_backdated": {"zh": "补录", "en": "back-dated"},
+    "ind_kind_correction": {"zh": "更正", "en": "correction"},
+    "ind_kind_later": {"zh": "其后发生", "en": "after the moment"},
+    "ind_kind_target": {"zh": "目标调整", "en": "target changed"},
+    "ind_target": {"zh": "{figure}目标", "en": "target: {figure}"},
+    "ind_completion": {"zh": "{figure}任务完成率", "en": "task completion: {figure}"},
+    "kpi_training_completions": {"zh": "创业培训人次", "en": "training completions"},
+    "kpi_training_passed": {"zh": "培训合格人次", "en": "trainings passed"},
+    "kpi_training_failed": {"zh": "培训不合格人次", "en": "trainings failed"},
+    "kpi_trained_then_started": {"zh": "培训后创业人次", "en": "passed, then started"},
+    "kpi_supported_start": {"zh": "扶持创业人数", "en": "supported starts (people)"},
+    "kpi_jobs": {"zh": "带动就业人数", "en": "jobs created"},
+    "kpi_loan_granted": {"zh": "贷款发放额（元）", "en": "loans granted (yuan)"},
+    "kpi_loan_settled": {"zh": "贷款结清额（元）", "en": "loans settled (yuan)"},
+    "kpi_loan_due": {"zh": "到期本金（元）", "en": "principal falling due (yuan)"},
+    "kpi_loan_repaid_on_time": {"zh": "按期还款额（元）", "en": "repaid on time (yuan)"},
+    "kpi_loan_compensated": {"zh": "代偿额（元）", "en": "compensated (yuan)"},
+    "kpi_resource_matching": {"zh": "资源对接次数", "en": "resource matchings"},
+    "kpi_pass_rate": {"zh": "培训合格率", "en": "training pass rate"},
+    "kpi_start_rate": {"zh": "培训后创业率", "en": "start rate after training"},
+    "kpi_jobs_per_start": {"zh": "创业带动就业比", "en": "jobs per supported start"},
+    "kpi_repayment_rate": {"zh": "到期还款率", "en": "repayment rate"},
+    "kpi_compensation_rate": {"zh": "代偿率", "en": "compensation rate"},
 }
 
 
