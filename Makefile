@@ -4,7 +4,7 @@ VENV   := .venv
 BIN    := $(VENV)/bin
 PGVER   = $(shell ls /etc/postgresql 2>/dev/null | sort -V | tail -n 1)
 
-.PHONY: run test install postgres lint bench clean
+.PHONY: run test install postgres browser lint bench clean
 
 $(BIN)/python:
 	command -v $(PYTHON) >/dev/null 2>&1 || { echo "Python 3.11 ($(PYTHON)) is required"; exit 1; }
@@ -25,7 +25,16 @@ postgres:
 	  for i in $$(seq 1 30); do pg_isready -q -h 127.0.0.1 -p 5432 && break; sleep 1; done; \
 	  pg_isready -h 127.0.0.1 -p 5432; }
 
-test: install postgres
+# The browser tests drive Debian's chromium through Playwright; install it and a CJK font
+# (without one, Chinese renders as boxes in the screenshots) when they are missing.
+CJK_FONT = /usr/share/fonts/truetype/wqy/wqy-microhei.ttc
+browser:
+	@test -x /usr/bin/chromium -a -f $(CJK_FONT) || { \
+	  if [ "$$(id -u)" = 0 ]; then SUDO=; else SUDO=sudo; fi; \
+	  $$SUDO apt-get update -qq && \
+	  DEBIAN_FRONTEND=noninteractive $$SUDO apt-get install -y -qq chromium fonts-wqy-microhei; }
+
+test: install postgres browser
 	$(BIN)/pytest
 	$(BIN)/ruff check domain application infrastructure web tests bench
 	$(BIN)/lint-imports
