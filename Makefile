@@ -43,9 +43,22 @@ lint: install
 	$(BIN)/ruff check domain application infrastructure web tests bench
 	$(BIN)/lint-imports
 
+# gunicorn serves the app and one worker process keeps the views; Ctrl-C stops both.
+HOST ?= 127.0.0.1
+PORT ?= 5000
 run: install
-	$(BIN)/homeward demo load --if-empty
-	$(BIN)/homeward run --host 127.0.0.1 --port 5000
+	$(BIN)/homeward demo load --if-empty --accounts
+	$(BIN)/homeward projections catch-up
+	@$(BIN)/homeward projections run & worker=$$!; \
+	$(BIN)/gunicorn --workers 2 --bind $(HOST):$(PORT) --access-logfile - web.wsgi:app & web=$$!; \
+	trap 'kill -TERM $$web $$worker 2>/dev/null; wait $$web $$worker; exit 0' INT TERM; \
+	sleep 2; \
+	echo; echo "Homeward is at http://$(HOST):$(PORT)/  (Ctrl-C stops it)"; \
+	echo "Demo logins, password homeward-demo:"; \
+	echo "  cw-370303-01 caseworker 370303 | cw-370302-01 caseworker 370302"; \
+	echo "  sup-370303 supervisor 370303   | sup-370300 city supervisor 370300"; \
+	echo "  inv-demo investigator          | admin administrator"; \
+	wait $$web $$worker
 
 bench: install postgres
 	$(BIN)/python bench/commands.py

@@ -169,3 +169,53 @@ def _later_steps(rng: random.Random, worker: str, district: str, day: date,
         yield worker, Role.CASEWORKER, "record_follow_up", dict(
             occurred_on=when, method=rng.choice(["VISIT", "PHONE", "WECHAT"]),
             reached=rng.random() < 0.9, summary=rng.choice(FOLLOW_UP_NOTES))
+
+
+# ------------------------------------------------------------ demo accounts
+#: The password of every demo account (the README lists them; never use them elsewhere).
+DEMO_PASSWORD = "homeward-demo"
+#: (user name, display name, role, district): the caseworker holds demo cases of 张店区.
+DEMO_ACCOUNTS = (
+    ("cw-370303-01", "张店区经办人", "caseworker", "370303"),
+    ("cw-370302-01", "淄川区经办人", "caseworker", "370302"),
+    ("sup-370303", "张店区科长", "supervisor", "370303"),
+    ("sup-370300", "淄博市主任", "supervisor", "370300"),
+    ("inv-demo", "稽核员", "investigator", "370000"),
+    ("admin", "系统管理员", "admin", "370000"),
+)
+#: Targets of the current year per demo district (分 for money).
+DEMO_TARGETS = {"training_completions": 12, "training_passed": 10, "supported_start": 6,
+                "jobs": 25, "loan_granted": 40_000_000}
+
+
+def add_demo_accounts(accounts: Any) -> list[str]:
+    """Open the demo accounts that do not exist yet; returns their user names."""
+    added = []
+    for username, name, role, district in DEMO_ACCOUNTS:
+        if accounts.find(username) is None:
+            accounts.add(username=username, password=DEMO_PASSWORD, role=role,
+                         district=district, display_name=name, actor="demo")
+            added.append(username)
+    return added
+
+
+def add_demo_work(cases: Cases, seed: int = 2260) -> int:
+    """This year's targets, and fresh cases of the demo caseworker with work overdue and due."""
+    rng, end = random.Random(seed + 1), today()
+    with recording_as("demo", Role.SYSTEM, f"demo-{seed}-targets"):
+        for district in DISTRICTS:
+            for kpi, value in DEMO_TARGETS.items():
+                cases.set_target(district, end.year, kpi, value)
+    worker, district = DEMO_ACCOUNTS[0][0], DEMO_ACCOUNTS[0][3]
+    # Enrolled 20, 7 and 3 days ago with no assessment yet: overdue, due today, this week.
+    for n, days in enumerate((20, 7, 3)):
+        day = end - timedelta(days=days)
+        person = a_person(rng, district, day - timedelta(days=10))
+        with recording_as(worker, Role.CASEWORKER, f"demo-{seed}-work-{n}"):
+            cases.enrol_case(
+                name=person.name, id_type="RESIDENT_ID", id_number=person.id_number,
+                mobile=person.mobile, hukou_division=district, owning_district=district,
+                residence_division=f"{district}001001", caseworker_id=worker,
+                returnee_type="MIGRANT_WORKER", loan_groups=["RETURNING_MIGRANT_WORKER"],
+                returned_on=person.returned_on, occurred_on=day)
+    return 3

@@ -69,6 +69,17 @@ def register_blueprints(app: Flask) -> None:
     for blueprint in (auth_bp, status_bp):
         app.register_blueprint(blueprint)
     app.add_url_rule("/", "home", home)
+    register_work_blueprints(app)
+
+
+def register_work_blueprints(app: Flask) -> None:
+    """My queue, the supervisors' dashboard and the accounts page."""
+    from web.admin import bp as admin_bp
+    from web.followups import bp as followups_bp
+    from web.supervision import bp as supervision_bp
+
+    for blueprint in (followups_bp, supervision_bp, admin_bp):
+        app.register_blueprint(blueprint)
 
 
 def home() -> Response:
@@ -90,6 +101,13 @@ def register_commands(app: Flask) -> None:
     for command in (demo_group, projections_group, case_group, verify_command, digest_group,
                     indicators_command):
         app.cli.add_command(command)
+    register_accounts_command(app)
+
+
+def register_accounts_command(app: Flask) -> None:
+    from web.cli.accounts import accounts_group
+
+    app.cli.add_command(accounts_group)
 
 
 def current_services() -> Services:

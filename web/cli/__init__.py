@@ -35,8 +35,11 @@ def demo_group() -> None:
 @click.option("--cases", "count", default=200, show_default=True, type=click.IntRange(1, 200_000))
 @click.option("--seed", default=2260, show_default=True, type=int)
 @click.option("--if-empty", is_flag=True, help="Do nothing when the store already holds events.")
+@click.option("--accounts", "with_accounts", is_flag=True,
+              help="Also open the demo accounts, set this year's targets and leave the demo "
+                   "caseworker some work due.")
 @with_appcontext
-def load_demo_command(count: int, seed: int, if_empty: bool) -> None:
+def load_demo_command(count: int, seed: int, if_empty: bool, with_accounts: bool) -> None:
     """Enrol realistic demo cases with their histories."""
     from web import current_services
 
@@ -53,6 +56,19 @@ def load_demo_command(count: int, seed: int, if_empty: bool) -> None:
 
         events = load_demo(cases, count, seed, progress)
     click.echo(f"Loaded {count} demo cases ({events} events).")
+    if with_accounts:
+        _demo_accounts(seed)
+
+
+def _demo_accounts(seed: int) -> None:
+    from infrastructure.demo import DEMO_PASSWORD, add_demo_accounts, add_demo_work
+    from web import current_services
+
+    services = current_services()
+    extra = add_demo_work(services.cases, seed)
+    added = add_demo_accounts(services.accounts)
+    click.echo(f"Added {extra} fresh cases and this year's targets; demo accounts "
+               f"(password {DEMO_PASSWORD}): {', '.join(added) or 'already there'}.")
 
 
 @click.group("keys")
