@@ -30,10 +30,12 @@ class SessionUser(UserMixin):
 
 
 def configure_security(app: Flask) -> None:
-    app.config.setdefault("SESSION_COOKIE_HTTPONLY", True)
-    app.config.setdefault("SESSION_COOKIE_SAMESITE", "Lax")
+    # Flask's defaults hold these keys as None, so setdefault would not set them.
+    for key, value in (("SESSION_COOKIE_SAMESITE", "Lax"),
+                       ("MAX_CONTENT_LENGTH", 2 * 1024 * 1024)):
+        if app.config.get(key) is None:
+            app.config[key] = value
     app.config.setdefault("WTF_CSRF_TIME_LIMIT", None)  # a form may stay open all day
-    app.config.setdefault("MAX_CONTENT_LENGTH", 2 * 1024 * 1024)
     csrf.init_app(app)
     login_manager.init_app(app)
     login_manager.login_view = "auth.login"
