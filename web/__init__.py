@@ -64,10 +64,12 @@ def register_error_handlers(app: Flask) -> None:
 
 def register_blueprints(app: Flask) -> None:
     from web.auth import bp as auth_bp
+    from web.commands import bp as commands_bp
     from web.status import bp as status_bp
 
     for blueprint in (auth_bp, status_bp):
         app.register_blueprint(blueprint)
+    app.register_blueprint(commands_bp)
     app.add_url_rule("/", "home", home)
     register_work_blueprints(app)
 
