@@ -70,6 +70,7 @@ def register_blueprints(app: Flask) -> None:
     for blueprint in (auth_bp, status_bp):
         app.register_blueprint(blueprint)
     app.register_blueprint(commands_bp)
+    register_cases_blueprint(app)
     app.add_url_rule("/", "home", home)
     register_work_blueprints(app)
 
@@ -82,6 +83,13 @@ def register_work_blueprints(app: Flask) -> None:
 
     for blueprint in (followups_bp, supervision_bp, admin_bp):
         app.register_blueprint(blueprint)
+
+
+def register_cases_blueprint(app: Flask) -> None:
+    """The case list, enrolment, the case page and its history."""
+    from web.cases import bp as cases_bp
+
+    app.register_blueprint(cases_bp)
 
 
 def home() -> Response:

@@ -14,6 +14,7 @@ from eventsourcing.projection import Projection
 from eventsourcing.utils import get_topic
 
 from application.projections import Page, View, case_topics
+from domain.access_log import CaseLookup
 from domain.case import Case
 from domain.reveals import Disclosure
 from domain.values import event_id_for
@@ -63,12 +64,15 @@ class AuditLogProjection(Projection[AuditLogView]):
     """Copies every case event's metadata into the audit log."""
 
     name = "audit_log"
-    topics = (*case_topics(), get_topic(Disclosure.Revealed))
+    topics = (*case_topics(), get_topic(Disclosure.Revealed), get_topic(CaseLookup.Viewed))
 
     @singledispatchmethod
     def process_event(self, domain_event: Any, tracking: Tracking) -> None:
         if isinstance(domain_event, Disclosure.Revealed):
             self.view.add_entries([self.reveal_row(domain_event, tracking)], tracking)
+            return
+        if isinstance(domain_event, CaseLookup.Viewed):
+            self.view.add_entries([self.view_row(domain_event, tracking)], tracking)
             return
         if not isinstance(domain_event, Case.Event):
             self.view.advance(tracking)
@@ -92,4 +96,15 @@ class AuditLogProjection(Projection[AuditLogView]):
             occurred_on=revealed.occurred_on, request_id=revealed.request_id,
             notification_id=tracking.notification_id,
             detail=f"{revealed.field}: {revealed.reason}",
+        )
+
+    @staticmethod
+    def view_row(viewed: Any, tracking: Tracking) -> AuditRow:
+        """A look at a case by someone other than its caseworker."""
+        return AuditRow(
+            event_id=viewed.originator_id, case_id=UUID(viewed.case_id), version=0,
+            topic=get_topic(type(viewed)), event="Viewed", actor=viewed.actor,
+            actor_role=viewed.actor_role, recorded_at=viewed.timestamp,
+            occurred_on=viewed.occurred_on, request_id=viewed.request_id,
+            notification_id=tracking.notification_id,
         )

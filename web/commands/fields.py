@@ -57,7 +57,7 @@ class Text(FormField):
     def _deserialize(self, value: Any, attr: str | None, data: Any, **kwargs: Any) -> str:
         text = str(value).strip()
         if len(text) > self.max_len:
-            raise ValidationError(_l("At most %(max)s characters.", max=self.max_len))
+            raise ValidationError([_l("At most %(max)s characters.", max=self.max_len)])
         return text
 
 
@@ -75,9 +75,9 @@ class Lines(Text):
     widget = "lines"
 
     def _deserialize(self, value: Any, attr: str | None, data: Any, **kwargs: Any) -> list[str]:
-        lines = [super(Lines, self)._deserialize(line, attr, data) for line in
-                 str(value).splitlines() if line.strip()]
-        return lines
+        items = value if isinstance(value, list) else str(value).splitlines()
+        return [super(Lines, self)._deserialize(item, attr, data) for item in items
+                if str(item).strip()]
 
 
 class Count(FormField):
@@ -92,9 +92,9 @@ class Count(FormField):
     def _deserialize(self, value: Any, attr: str | None, data: Any, **kwargs: Any) -> int:
         text = str(value).strip()
         if not text.isdigit():
-            raise ValidationError(_l("Enter a whole number."))
+            raise ValidationError([_l("Enter a whole number.")])
         if int(text) > self.maximum:
-            raise ValidationError(_l("Must be at most %(max)s.", max=self.maximum))
+            raise ValidationError([_l("Must be at most %(max)s.", max=self.maximum)])
         return int(text)
 
 
@@ -107,7 +107,7 @@ class Day(FormField):
         try:
             return date.fromisoformat(str(value).strip())
         except ValueError:
-            raise ValidationError(ERRORS["date"]) from None
+            raise ValidationError([ERRORS["date"]]) from None
 
 
 class Yuan(FormField):
@@ -118,8 +118,8 @@ class Yuan(FormField):
     def _deserialize(self, value: Any, attr: str | None, data: Any, **kwargs: Any) -> int:
         text = str(value).strip().replace(",", "").replace("，", "").lstrip("¥￥")
         if not _DECIMAL.match(text):
-            raise ValidationError(_l("Enter an amount in yuan with at most two decimals, "
-                                     "such as 12000.50."))
+            raise ValidationError([_l("Enter an amount in yuan with at most two decimals, "
+                                      "such as 12000.50.")])
         return int(Decimal(text) * 100)
 
 
@@ -131,8 +131,8 @@ class Percent(FormField):
     def _deserialize(self, value: Any, attr: str | None, data: Any, **kwargs: Any) -> int:
         text = str(value).strip().rstrip("%")
         if not _DECIMAL.match(text):
-            raise ValidationError(_l("Enter a rate in percent with at most two decimals, "
-                                     "such as 3.45."))
+            raise ValidationError([_l("Enter a rate in percent with at most two decimals, "
+                                      "such as 3.45.")])
         return int(Decimal(text) * 100)
 
 
@@ -163,7 +163,7 @@ class Choices(FormField):
     def _deserialize(self, value: Any, attr: str | None, data: Any, **kwargs: Any) -> list[str]:
         chosen = [str(v) for v in (value if isinstance(value, list) else [value]) if v]
         if any(v not in self.options for v in chosen):
-            raise ValidationError(ERRORS["choice"])
+            raise ValidationError([ERRORS["choice"]])
         return chosen
 
 
@@ -180,7 +180,7 @@ class Flag(FormField):
             return True
         if str(value).strip().lower() in ("n", "no", "off", "false", "0"):
             return False
-        raise ValidationError(ERRORS["choice"])
+        raise ValidationError([ERRORS["choice"]])
 
 
 class Ref(FormField):
@@ -196,9 +196,9 @@ class Ref(FormField):
     def _deserialize(self, value: Any, attr: str | None, data: Any, **kwargs: Any) -> Any:
         text = str(value).strip()
         if len(text) > 100:
-            raise ValidationError(_l("At most %(max)s characters.", max=100))
+            raise ValidationError([_l("At most %(max)s characters.", max=100)])
         if self.kind == "event":
             if not text.isdigit():
-                raise ValidationError(ERRORS["choice"])
+                raise ValidationError([ERRORS["choice"]])
             return int(text)
         return text
