@@ -19,10 +19,12 @@ from application.errors import CaseNotFoundError, ConcurrentEditError
 from application.identity import identity_value, keyed_hasher
 from application.integrity import ChainBreak, ChainedRecord, verify_stream
 from application.money import MoneyCommands
+from application.projections.case_list import name_birth_value, phone_value
 from application.queries import CaseState, case_state
 from application.rulesets import load_rule_book
 from application.targets import TargetCommands
 from application.transcodings import DateAsISO
+from domain.access_log import CaseLookup
 from domain.case import Case
 from domain.errors import DuplicateError
 from domain.reveals import Disclosure
@@ -227,7 +229,25 @@ class Cases(MoneyCommands, TargetCommands, Application):
         self.save(Disclosure.reveal(case.id, field, reason))
         return str(getattr(case, field)) if getattr(case, field) else None
 
+    def record_view(self, case_id: UUID) -> int | None:
+        """Log that the current actor opened the case; returns the log position."""
+        if not self._exists(case_id):
+            raise CaseNotFoundError(case_id)
+        recordings = self.save(CaseLookup.view(case_id))
+        return recordings[-1].notification.id if recordings else None
+
     # ------------------------------------------------------------------- queries
+    def duplicate_keys(self, **fields: Any) -> tuple[str | None, str, str]:
+        """The keyed hashes (phone, name + birth date, ID number) an enrolment would have.
+
+        The fields are checked as ``enrol_case`` checks them (a bad one raises its
+        error) and nothing is saved.
+        """
+        probe = Case.enrol(case_no=_fresh_case_no(fields), **fields)
+        hasher = self.identity_hasher
+        return (hasher(phone_value(probe.mobile)) if probe.mobile else None,
+                hasher(name_birth_value(probe.name, probe.birth_date)), self._identity(probe))
+
     def get_case(self, case_id: UUID, *, version: int | None = None) -> CaseState:
         """The case as it stands (or stood at ``version``)."""
         return case_state(self._get(case_id, version))

@@ -45,6 +45,9 @@ class CaseRow:
     last_contact_on: date
     updated_at: datetime
     version: int
+    #: Keyed hashes of the phone and of name + birth date: possible duplicates, never in clear.
+    mobile_hash: str | None = None
+    name_birth_hash: str = ""
 
 
 @dataclass(frozen=True)
@@ -54,6 +57,8 @@ class CaseQuery:
     text: str | None = None
     id_hash: str | None = None
     districts: tuple[str, ...] = ()
+    #: Cases whose district code starts so (``3703``: every county of 淄博市).
+    district_prefix: str | None = None
     caseworker_id: str | None = None
     status: str | None = None
     stage: str | None = None
@@ -81,6 +86,11 @@ class CaseListView(View):
     def list_cases(self, query: CaseQuery) -> Page[CaseRow]:
         """A page of cases matching the query."""
 
+    @abstractmethod
+    def possible_duplicates(self, *, mobile_hash: str | None, name_birth_hash: str | None,
+                            limit: int = 20) -> list[CaseRow]:
+        """Cases with the same phone, or the same name and birth date (by keyed hash)."""
+
 
 def masked_id(id_type: str, number: str) -> str:
     if id_type == IdType.RESIDENT_ID and len(number) == 18:
@@ -90,6 +100,16 @@ def masked_id(id_type: str, number: str) -> str:
 
 def masked_mobile(mobile: str | None) -> str | None:
     return None if not mobile else f"{mobile[:3]}****{mobile[-4:]}"
+
+
+def phone_value(mobile: str) -> str:
+    """What is hashed for a phone (as the data-quality view hashes it)."""
+    return f"phone:{mobile}"
+
+
+def name_birth_value(name: str, birth_date: date) -> str:
+    """What is hashed for a person's name and birth date (as data quality does)."""
+    return f"name-birth:{name}:{birth_date.isoformat()}"
 
 
 class CaseListProjection(Projection[CaseListView]):
@@ -114,6 +134,7 @@ class CaseListProjection(Projection[CaseListView]):
         self.folder.forget()
 
     def row(self, case: Case) -> CaseRow:
+        hasher = self.cases.identity_hasher
         return CaseRow(
             case_id=case.id, case_no=case.case_no, name=case.name,
             id_hash=self.cases.identity_hasher(identity_value(case.id_type, case.id_number)),
@@ -123,4 +144,6 @@ class CaseListProjection(Projection[CaseListView]):
             stage=case.stage, returnee_type=case.returnee_type, sex=case.sex,
             enrolled_on=case.enrolled_on, last_contact_on=case.last_contact_on,
             updated_at=case.modified_on, version=case.version,
+            mobile_hash=hasher(phone_value(case.mobile)) if case.mobile else None,
+            name_birth_hash=hasher(name_birth_value(case.name, case.birth_date)),
         )

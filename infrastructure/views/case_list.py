@@ -22,12 +22,19 @@ from application.projections import Page
 from application.projections.case_list import SORTS, CaseListView, CaseQuery, CaseRow
 from infrastructure.views.base import SQLView, row_values, utc
 
+#: The shape of the rows; a new shape gets new tables and its own tracking
+#: position, so an existing store builds the new shape from the log by itself.
+SHAPE = 2
+
 
 class SQLCaseListView(SQLView, CaseListView):
-    """``case_list_gN``: one row per case."""
+    """``case_list_v2_gN``: one row per case."""
+
+    def tracking_key(self, generation: int) -> str:
+        return f"{self.name}.v{SHAPE}@{generation}"
 
     def define_tables(self, metadata: MetaData, suffix: str) -> dict[str, Table]:
-        name = f"case_list{suffix}"
+        name = f"case_list_v{SHAPE}{suffix}"
         table = Table(
             name, metadata,
             Column("case_id", Uuid, primary_key=True),
@@ -46,11 +53,15 @@ class SQLCaseListView(SQLView, CaseListView):
             Column("last_contact_on", Date, nullable=False),
             Column("updated_at", DateTime(timezone=True), nullable=False),
             Column("version", Integer, nullable=False),
+            Column("mobile_hash", String(64)),
+            Column("name_birth_hash", String(64), nullable=False),
             Index(f"ix_{name}_case_no", "case_no"),
             Index(f"ix_{name}_id_hash", "id_hash"),
             Index(f"ix_{name}_district", "district", "enrolled_on", "case_no"),
             Index(f"ix_{name}_caseworker", "caseworker_id", "status"),
             Index(f"ix_{name}_name", "name"),
+            Index(f"ix_{name}_mobile_hash", "mobile_hash"),
+            Index(f"ix_{name}_name_birth_hash", "name_birth_hash"),
         )
         return {"cases": table}
 
@@ -69,6 +80,9 @@ class SQLCaseListView(SQLView, CaseListView):
                 conditions.append(table.c.id_hash == query.id_hash)
             if query.districts:
                 conditions.append(table.c.district.in_(query.districts))
+            if query.district_prefix:
+                conditions.append(table.c.district.startswith(query.district_prefix,
+                                                              autoescape=True))
             for column in ("caseworker_id", "status", "stage", "returnee_type"):
                 if getattr(query, column):
                     conditions.append(table.c[column] == getattr(query, column))
@@ -81,6 +95,20 @@ class SQLCaseListView(SQLView, CaseListView):
             rows = conn.execute(select(table).where(*conditions).order_by(*order)
                                 .limit(per_page).offset((page - 1) * per_page))
             return Page(tuple(_row(r._mapping) for r in rows), int(total), page, per_page)
+
+    def possible_duplicates(self, *, mobile_hash: str | None, name_birth_hash: str | None,
+                            limit: int = 20) -> list[CaseRow]:
+        with self.reading() as (conn, tables):
+            table = tables["cases"]
+            matches = [table.c[column] == value for column, value in
+                       (("mobile_hash", mobile_hash), ("name_birth_hash", name_birth_hash))
+                       if value]
+            if not matches:
+                return []
+            rows = conn.execute(select(table).where(or_(*matches))
+                                .order_by(table.c.enrolled_on.desc(), table.c.case_no)
+                                .limit(limit))
+            return [_row(r._mapping) for r in rows]
 
 
 def _row(values: object) -> CaseRow:
