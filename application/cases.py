@@ -243,7 +243,7 @@ class Cases(MoneyCommands, TargetCommands, Application):
         The fields are checked as ``enrol_case`` checks them (a bad one raises its
         error) and nothing is saved.
         """
-        probe = Case.enrol(case_no=_fresh_case_no(fields), **fields)
+        probe = Case.enrol(**{**fields, "case_no": fields.get("case_no") or _fresh_case_no(fields)})
         hasher = self.identity_hasher
         return (hasher(phone_value(probe.mobile)) if probe.mobile else None,
                 hasher(name_birth_value(probe.name, probe.birth_date)), self._identity(probe))

@@ -1,0 +1,67 @@
+"""The case list on both stores: possible duplicates by keyed hash, reach by district prefix."""
+
+from __future__ import annotations
+
+from datetime import date
+
+from application.projections.audit_log import AuditQuery
+from application.projections.case_list import CaseQuery
+from domain.recording import Role, recording_as
+from infrastructure.bootstrap import Services
+from tests.builders import an_id_number, enrolment
+
+
+def test_possible_duplicates_are_found_by_phone_or_by_name_and_birth_date(
+        services: Services) -> None:
+    cases, born = services.cases, date(1985, 3, 9)
+    with recording_as("cw-1", Role.CASEWORKER):
+        phone = cases.enrol_case(**enrolment(mobile="13911112222"))
+        person = cases.enrol_case(**enrolment(name="林芳", id_number=an_id_number(born=born,
+                                                                                  sex="F")))
+        cases.enrol_case(**enrolment(name="林芳"))  # another birth date: not a duplicate
+    services.views.catch_up("case_list")
+    view = services.views["case_list"]
+
+    with recording_as("cw-2", Role.CASEWORKER):  # a dry run: checked, nothing saved
+        by_phone = cases.duplicate_keys(**enrolment(mobile="+86 139-1111-2222"))
+        by_person = cases.duplicate_keys(**enrolment(
+            name="林芳", id_number=an_id_number("370302", born=born, sex="F"), mobile=None))
+
+    assert [r.case_no for r in view.possible_duplicates(
+        mobile_hash=by_phone[0], name_birth_hash=by_phone[1])] == [phone.case_no]
+    assert [r.case_no for r in view.possible_duplicates(
+        mobile_hash=by_person[0], name_birth_hash=by_person[1])] == [person.case_no]
+    assert "13911112222" not in str(view.possible_duplicates(mobile_hash=by_phone[0],
+                                                             name_birth_hash=None))
+
+
+def test_the_case_list_filters_by_district_prefix(services: Services) -> None:
+    with recording_as("cw-1", Role.CASEWORKER):
+        zibo = [services.cases.enrol_case(**enrolment(
+            owning_district=d, hukou_division=d, residence_division=f"{d}100201"))
+            for d in ("370302", "370303")]
+        services.cases.enrol_case(**enrolment(owning_district="620702", hukou_division="620702",
+                                              residence_division=None))
+    services.views.catch_up("case_list")
+    view = services.views["case_list"]
+
+    city = view.list_cases(CaseQuery(district_prefix="3703"))
+    county = view.list_cases(CaseQuery(district_prefix="370302"))
+
+    assert sorted(r.case_no for r in city) == sorted(s.case_no for s in zibo)
+    assert [r.case_no for r in county] == [zibo[0].case_no]
+    assert view.list_cases(CaseQuery(district_prefix="%")).total == 0  # no wildcards
+
+
+def test_a_view_of_a_case_is_logged_apart_from_the_case(services: Services) -> None:
+    with recording_as("cw-1", Role.CASEWORKER):
+        saved = services.cases.enrol_case(**enrolment())
+    with recording_as("sup-1", Role.SUPERVISOR, "req-9"):
+        services.cases.record_view(saved.case_id)
+    services.views.catch_up("audit_log")
+
+    rows = services.views["audit_log"].list_entries(AuditQuery(case_id=saved.case_id))
+
+    assert [(r.event, r.actor, r.request_id) for r in rows] == [
+        ("Viewed", "sup-1", "req-9"), ("Enrolled", "cw-1", rows.rows[1].request_id)]
+    assert services.cases.get_case(saved.case_id).version == 1
