@@ -3,6 +3,8 @@
 from __future__ import annotations
 
 from dataclasses import dataclass
+from datetime import date
+from uuid import UUID
 
 from flask import abort, render_template, request, url_for
 
@@ -57,7 +59,7 @@ def queue() -> str:
                            team_url=url_for("followups.queue"))
 
 
-def _line(item: QueueItem, names: dict, on) -> Line:  # type: ignore[no-untyped-def]
+def _line(item: QueueItem, names: dict[UUID, tuple[str, str]], on: date) -> Line:
     case_no, name = names.get(item.case_id, (None, ""))
     return Line(item, case_no or "", name, rule_name(item.rule_id), case_link(case_no),
                 form_link(item, case_no, on))
