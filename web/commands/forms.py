@@ -32,6 +32,13 @@ FIELD_LABELS = {
     "industry_code": _l("Industry code"), "summary": _l("Summary"), "provider": _l("Provider"),
     "outcome": _l("Outcome"),
 }
+#: Other fields of a case state, as the conflict page names them.
+STATE_LABELS = {
+    "stage": _l("Stage of the business"), "needs": _l("Needs"),
+    "last_contact_on": _l("Last contact"), "caseworker_id": _l("Caseworker"),
+    "owning_district": _l("District"), "is_open": _l("Case open"),
+    "closed_reason": _l("Reason"), "loan_groups": _l("Borrower group"),
+}
 
 
 @dataclass
@@ -166,6 +173,12 @@ def caseworkers_of(accounts: list[Any], district: str) -> list[tuple[str, str]]:
     """The active caseworkers of a district, for a reassignment or an accepted transfer."""
     return [(a.username, f"{a.display_name or a.username} ({a.username})") for a in accounts
             if a.active and a.role is Role.CASEWORKER and a.district == district]
+
+
+def field_name(path: str) -> str:
+    """A state field's name as people read it (records' inner fields stay as they are)."""
+    found = STATE_LABELS.get(path)
+    return str(found) if found is not None else _field_label(path)
 
 
 def _field_label(name: str) -> str:

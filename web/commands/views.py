@@ -20,6 +20,7 @@ from web.commands.forms import (
     MULTI,
     caseworkers_of,
     correction_text,
+    field_name,
     field_views,
     pickers,
     prefilled,
@@ -28,7 +29,7 @@ from web.commands.forms import (
 from web.commands.registry import COMMANDS, EVENT_TITLES, Command, may_use
 from web.errors import domain_status
 from web.i18n import _
-from web.messages import domain_message
+from web.messages import domain_message, label
 from web.readside import settle
 
 Page = str | tuple[str, int] | Response
@@ -124,6 +125,11 @@ def choices_for(spec: Command, state: CaseState) -> dict[str, list[tuple[str, st
     return pickers(spec, state, events, workers)
 
 
+def labelled(value: str | None) -> str:
+    """A changed value as people read it (enum values by their labels)."""
+    return ", ".join(label(part) for part in (value or "").split(",") if part) or "—"
+
+
 def conflict_page(spec: Command, state: CaseState, values: dict[str, Any],
                   error: ConcurrentEditError) -> str:
     """What changed since the form was loaded, what the user typed, and a way to re-apply."""
@@ -132,8 +138,9 @@ def conflict_page(spec: Command, state: CaseState, values: dict[str, Any],
     cases = current_services().cases
     current = cases.get_case(state.case_id)
     events = list(cases.events.get(state.case_id))
-    changes = diff(events, Moment(version=error.expected_version),
-                   Moment(version=current.version))
+    changes = [(change, labelled(change.before), labelled(change.after)) for change in
+               diff(events, Moment(version=error.expected_version),
+                    Moment(version=current.version))]
     fields = field_views(spec, current, values, {}, choices_for(spec, current))
     hidden = [(f.name, v) for f in fields for v in
               (f.value if f.widget in MULTI else ["y" if f.value is True else f.value])
@@ -141,4 +148,5 @@ def conflict_page(spec: Command, state: CaseState, values: dict[str, Any],
     return render_template("commands/conflict.html", command=spec, state=current,
                            changes=changes, fields=fields, hidden=hidden,
                            titles=EVENT_TITLES, version=current.version,
-                           loaded=error.expected_version, case_url=case_url(current))
+                           loaded=error.expected_version, case_url=case_url(current),
+                           field_name=field_name)

@@ -459,31 +459,34 @@ def test_whoever_asked_for_a_correction_cannot_approve_it(
 
 
 def test_a_concurrent_edit_gets_the_conflict_page_and_can_be_applied_again(
-    app: Flask, login_as: Callable[[str], Any],
+    app: Flask, login_as: Callable[[str], Any], accounts: dict[str, Any],
 ) -> None:
     story = a_story(app)
-    auth = login_as("caseworker")
+    mine = login_as("caseworker")
+    theirs = AuthActions(app.test_client(), accounts)
+    theirs.login("caseworker2")
+    # Both open a form on the same version; the colleague saves first.
     loaded = story.version
-    # Someone else records a service after this form was loaded.
-    story.do("deliver_service", occurred_on=date(2024, 1, 5), service="PREMISES",
-             provider="孵化基地", outcome="推荐场地", actor="cw.wang")
+    first = post(theirs, story, "assess-needs", SCENARIOS["assess-needs"][2], version=loaded)
     form = {"occurred_on": D, "method": "VISIT", "reached": "y", "summary": "上门走访",
             "needs": ["MARKETING"]}
+    before = story.last_notification()
 
-    conflict = post(auth, story, "record-follow-up", form, version=loaded)
+    conflict = post(mine, story, "record-follow-up", form, version=loaded)
 
+    assert first.status_code == 302
     assert conflict.status_code == 409
+    assert story.last_notification() == before
     text = page(conflict)
-    assert "cw.wang" in text and "记录服务" in text          # who changed what
-    assert "上门走访" in text                                # what the user typed
-    assert story.events()[-1] == "ServiceDelivered"
-    hidden = dict(re.findall(r'<input type="hidden" name="([^"]+)" value="([^"]*)">', text))
-    assert hidden["expected_version"] == str(story.version)
-    data = re.findall(r'<input type="hidden" name="([^"]+)" value="([^"]*)">',
-                      text.split('class="form reapply"')[1])
-    again = auth.client.post(url(story, "record-follow-up"), data=MultiDict(data))
+    assert "cw.wang" in text and "创业需求评估" in text        # who changed what
+    assert "创业意向" in text and "创业导师, 场地" in text        # the changes themselves
+    assert "上门走访" in text and "市场营销" in text             # what the user typed
+    reapply = text.split('class="form reapply"')[1]
+    data = re.findall(r'<input type="hidden" name="([^"]+)" value="([^"]*)">', reapply)
+    assert ("expected_version", str(story.version)) in data
+    again = mine.client.post(url(story, "record-follow-up"), data=MultiDict(data))
     assert again.status_code == 302
-    assert story.events()[-1] == "FollowUpRecorded"
+    assert story.events()[-2:] == ["NeedsAssessed", "FollowUpRecorded"]
 
 
 def test_the_approvals_page_lists_pending_corrections_for_supervisors(
@@ -492,10 +495,7 @@ def test_the_approvals_page_lists_pending_corrections_for_supervisors(
     story = a_story(app)
     pending_correction(story)
     auth = login_as("supervisor")
-    from web.readside import settle  # noqa: F401  (views catch up as the page asks)
-
-    with app.test_request_context():
-        app.extensions["homeward"].views.catch_up("data_quality")
+    app.extensions["homeward"].views.catch_up("data_quality")
     answer = auth.client.get("/approvals")
 
     assert answer.status_code == 200
