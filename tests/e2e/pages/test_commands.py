@@ -502,3 +502,17 @@ def test_the_approvals_page_lists_pending_corrections_for_supervisors(
     assert story.case_no in page(answer)
     assert f"correction_ref={story.refs['correction']}" in page(answer)
     assert login_as("caseworker").client.get("/approvals").status_code == 403
+
+
+def test_the_form_and_its_errors_are_in_english_for_an_english_user(
+    app: Flask, login_as: Callable[[str], Any],
+) -> None:
+    story = a_story(app)
+    auth = login_as("caseworker")
+    auth.client.set_cookie("lang", "en")
+
+    shown = auth.client.get(url(story, "record-follow-up"))
+    answer = post(auth, story, "record-follow-up", {"occurred_on": D, "method": "PHONE"})
+
+    assert "Record a follow-up" in page(shown) and ">WeChat<" in page(shown)
+    assert re.search(r'id="summary-error"[^>]*>This field is required.<', page(answer))
