@@ -73,6 +73,16 @@ def register_blueprints(app: Flask) -> None:
     register_cases_blueprint(app)
     app.add_url_rule("/", "home", home)
     register_work_blueprints(app)
+    register_api(app)
+
+
+def register_api(app: Flask) -> None:
+    """The JSON API: token auth, so no CSRF token (no cookie is ever used by it)."""
+    from web.api import bp as api_bp
+    from web.security import csrf
+
+    csrf.exempt(api_bp)
+    app.register_blueprint(api_bp)
 
 
 def register_work_blueprints(app: Flask) -> None:

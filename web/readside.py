@@ -20,8 +20,14 @@ from application.cases import Saved
 log = logging.getLogger(__name__)
 
 
-def settle(saved: Saved | None, timeout: float = 2.0) -> bool:
-    """Whether every view holds ``saved`` before ``timeout`` passed."""
+#: What the pages right after a command read: the case page's pending work, the list.
+#: Indicators and data quality may trail by a moment.
+FOLLOWING_PAGES = ("case_list", "work_queue")
+
+
+def settle(saved: Saved | None, timeout: float = 2.0,
+           names: tuple[str, ...] = FOLLOWING_PAGES) -> bool:
+    """Whether the views in ``names`` hold ``saved`` before ``timeout`` passed."""
     from web import current_services
 
     if saved is None or saved.notification_id is None:
@@ -33,7 +39,7 @@ def settle(saved: Saved | None, timeout: float = 2.0) -> bool:
                 if held:
                     views.catch_up(name)
     deadline, pause = time.monotonic() + timeout, 0.005
-    waiting = list(views.views.values())
+    waiting = [views.views[name] for name in names]
     while waiting:
         waiting = [view for view in waiting
                    if not view.has_tracking_id(views.cases.name, saved.notification_id)]
