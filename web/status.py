@@ -5,12 +5,15 @@ from __future__ import annotations
 from flask import Blueprint, render_template
 
 from domain.divisions import divisions
+from domain.recording import Role
 from domain.values import today
+from web.access import roles_required
 
 bp = Blueprint("status", __name__)
 
 
 @bp.get("/status")
+@roles_required(Role.ADMIN)
 def index() -> str:
     """Show the store, its size and the rule sets in force today."""
     from web import current_services

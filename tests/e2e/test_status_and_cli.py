@@ -6,13 +6,15 @@ import os
 import subprocess
 import sys
 from pathlib import Path
+from typing import Any
 
 from flask import Flask
 from flask.testing import FlaskClient, FlaskCliRunner
 
 
-def test_the_status_page_reads_the_store(client: FlaskClient, runner: FlaskCliRunner) -> None:
+def test_the_status_page_reads_the_store(login_as: Any, runner: FlaskCliRunner) -> None:
     runner.invoke(args=["demo", "load", "--cases", "3"])
+    client = login_as("admin").client
 
     page = client.get("/status")
 
@@ -21,6 +23,10 @@ def test_the_status_page_reads_the_store(client: FlaskClient, runner: FlaskCliRu
     assert '<dd id="store">SQLite</dd>' in html
     assert '<dd id="events">0</dd>' not in html
     assert "CN@4" in html  # 财金〔2023〕75号, in force since 2023-10-01
+
+
+def test_the_status_page_is_for_administrators(login_as: Any) -> None:
+    assert login_as("caseworker").client.get("/status").status_code == 403
 
 
 def test_the_health_check_reports_the_log_position(client: FlaskClient) -> None:
