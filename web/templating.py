@@ -2,11 +2,13 @@
 
 from __future__ import annotations
 
+from collections.abc import Callable
 from datetime import date, datetime
 from typing import Any
 
 from flask import Flask, current_app
 from flask_babel import format_date, format_datetime
+from jinja2 import pass_context
 
 from domain.accounts import Account
 from domain.divisions import divisions
@@ -71,5 +73,18 @@ def money(fen: int | None) -> str:
 def configure_templates(app: Flask) -> None:
     globals_: dict[str, Any] = {"current_account": current_account, "nav_items": nav_items}
     app.jinja_env.globals.update(globals_)
-    app.jinja_env.filters.update(label=label, division=division_name, local_date=local_date,
-                                 local_datetime=local_datetime, money=money)
+    app.jinja_env.filters.update(label=in_language(label), division=division_name,
+                                 local_date=in_language(local_date),
+                                 local_datetime=in_language(local_datetime), money=money)
+
+
+def in_language(function: Callable[[Any], str]) -> Callable[..., str]:
+    """A filter whose result depends on the reader's language.  Jinja folds a filter on a
+    constant (``"RESIDENT_ID" | label``) into the compiled template, in the language of the
+    first page drawn; a filter taking the context is never folded."""
+
+    @pass_context
+    def filtered(_context: Any, value: Any) -> str:
+        return function(value)
+
+    return filtered

@@ -35,6 +35,20 @@ class LiveServer:
     app: Flask
     accounts: dict[str, Account]
 
+    @property
+    def services(self) -> Any:
+        return self.app.extensions["homeward"]
+
+    def catch_up(self) -> None:
+        """Bring every view up to date with events recorded straight through ``Cases``."""
+        views = self.services.views
+        for name in views.views:
+            views.catch_up(name)
+
+    def head(self) -> int:
+        """The position of the last event recorded."""
+        return int(self.services.cases.recorder.max_notification_id() or 0)
+
 
 @pytest.fixture
 def live_server(tmp_path: Path) -> Iterator[LiveServer]:
