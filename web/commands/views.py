@@ -9,7 +9,7 @@ from marshmallow import ValidationError
 from werkzeug.wrappers import Response
 
 from application.errors import ConcurrentEditError
-from application.investigation import Moment, diff
+from application.investigation import Moment, diff, history
 from application.queries import CaseState
 from domain.errors import DomainError
 from domain.recording import Role
@@ -141,12 +141,14 @@ def conflict_page(spec: Command, state: CaseState, values: dict[str, Any],
     changes = [(change, labelled(change.before), labelled(change.after)) for change in
                diff(events, Moment(version=error.expected_version),
                     Moment(version=current.version))]
+    # Every event since, even one that changed no field the page compares.
+    recorded = [entry for entry in history(events) if entry.version > error.expected_version]
     fields = field_views(spec, current, values, {}, choices_for(spec, current))
     hidden = [(f.name, v) for f in fields for v in
               (f.value if f.widget in MULTI else ["y" if f.value is True else f.value])
               if v not in ("", False)]
     return render_template("commands/conflict.html", command=spec, state=current,
-                           changes=changes, fields=fields, hidden=hidden,
+                           changes=changes, recorded=recorded, fields=fields, hidden=hidden,
                            titles=EVENT_TITLES, version=current.version,
                            loaded=error.expected_version, case_url=case_url(current),
                            field_name=field_name)

@@ -481,6 +481,8 @@ def test_a_concurrent_edit_gets_the_conflict_page_and_can_be_applied_again(
     assert "cw.wang" in text and "创业需求评估" in text        # who changed what
     assert "创业意向" in text and "创业导师, 场地" in text        # the changes themselves
     assert "上门走访" in text and "市场营销" in text             # what the user typed
+    recorded = text.split('class="stack recorded"')[1].split("</table>")[0]
+    assert "cw.wang" in recorded and "创业需求评估" in recorded  # every event since, listed
     reapply = text.split('class="form reapply"')[1]
     data = re.findall(r'<input type="hidden" name="([^"]+)" value="([^"]*)">', reapply)
     assert ("expected_version", str(story.version)) in data
