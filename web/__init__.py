@@ -122,6 +122,14 @@ def register_commands(app: Flask) -> None:
                     indicators_command):
         app.cli.add_command(command)
     register_accounts_command(app)
+    register_backup_commands(app)
+
+
+def register_backup_commands(app: Flask) -> None:
+    from web.cli.backup import backup_command, restore_command
+
+    app.cli.add_command(backup_command)
+    app.cli.add_command(restore_command)
 
 
 def register_accounts_command(app: Flask) -> None:

@@ -36,6 +36,7 @@ def configure_security(app: Flask) -> None:
         if app.config.get(key) is None:
             app.config[key] = value
     app.config.setdefault("WTF_CSRF_TIME_LIMIT", None)  # a form may stay open all day
+    configure_cookies(app)
     csrf.init_app(app)
     login_manager.init_app(app)
     login_manager.login_view = "auth.login"
@@ -43,6 +44,24 @@ def configure_security(app: Flask) -> None:
     login_manager.user_loader(_load_user)
     app.before_request(_token_account)
     app.after_request(_headers)
+
+
+def configure_cookies(app: Flask) -> None:
+    """The session cookie: HttpOnly and SameSite=Lax always, Secure in production.
+
+    Production is served behind a TLS proxy (docs/operations.md), so the cookie
+    must never travel over plain HTTP.  Flask-Login's remember-me cookie is not
+    used (``login_user`` is never asked to remember); were it ever turned on, it
+    gets the same flags.
+    """
+    services = app.extensions.get("homeward")
+    production = bool(services and services.settings.production)
+    app.config["SESSION_COOKIE_HTTPONLY"] = True
+    app.config["REMEMBER_COOKIE_HTTPONLY"] = True
+    app.config["REMEMBER_COOKIE_SAMESITE"] = app.config["SESSION_COOKIE_SAMESITE"]
+    if production:
+        app.config["SESSION_COOKIE_SECURE"] = True
+        app.config["REMEMBER_COOKIE_SECURE"] = True
 
 
 def _token_account() -> None:

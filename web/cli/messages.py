@@ -118,6 +118,39 @@ MESSAGES: dict[str, dict[str, str]] = {
     "kpi_jobs_per_start": {"zh": "创业带动就业比", "en": "jobs per supported start"},
     "kpi_repayment_rate": {"zh": "到期还款率", "en": "repayment rate"},
     "kpi_compensation_rate": {"zh": "代偿率", "en": "compensation rate"},
+    # ``homeward backup`` and ``homeward restore``
+    "backup_done": {
+        "zh": "已将 {events} 个事件及账号备份到 {out}（{size} 字节）",
+        "en": "{events} events and the accounts backed up to {out} ({size} bytes)",
+    },
+    "backup_failed": {
+        "zh": "备份失败，未写出文件：{error}",
+        "en": "backup failed, no file written: {error}",
+    },
+    "restore_done": {
+        "zh": "已从 {backup} 恢复 {events} 个事件及账号；请接着运行 "
+              "homeward projections rebuild all、homeward verify --views "
+              "和 homeward digest check 摘要文件",
+        "en": "{events} events and the accounts restored from {backup}; now run homeward "
+              "projections rebuild all, homeward verify --views and homeward digest check FILE",
+    },
+    "restore_not_empty": {
+        "zh": "目标存储不是空的（{what} 中已有数据）：恢复会替换这些数据，确需如此请加 --force",
+        "en": "the target store is not empty ({what} hold data): restoring replaces it; "
+              "pass --force if that is what you want",
+    },
+    "restore_wrong_store": {
+        "zh": "{backup} 是 {kind} 的备份，而当前配置的存储是 {store}",
+        "en": "{backup} is a {kind} backup but the configured store is {store}",
+    },
+    "restore_bad_file": {
+        "zh": "{backup} 不是 Homeward 备份文件：{error}",
+        "en": "{backup} is not a Homeward backup: {error}",
+    },
+    "restore_failed": {
+        "zh": "恢复失败，目标存储未改动：{error}",
+        "en": "restore failed, the target store is unchanged: {error}",
+    },
 }
 
 
