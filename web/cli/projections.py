@@ -123,6 +123,9 @@ def run_command(names: list[str]) -> None:
         signal.signal(signum, lambda *_: stop.set())
     workers = run_workers(_services(), names, stop)
     click.echo(f"Projection worker started for {', '.join(names)}.")
-    while not stop.wait(2):
+    shown = None
+    while not stop.wait(2):  # say so when this worker takes a view over or stands by
         active = [w.name for w in workers if w.active.is_set()]
-        click.echo(f"active: {', '.join(active) or 'none (standing by)'}", err=True)
+        if active != shown:
+            click.echo(f"active: {', '.join(active) or 'none (standing by)'}", err=True)
+            shown = active
