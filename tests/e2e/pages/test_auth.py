@@ -4,7 +4,8 @@ from __future__ import annotations
 
 from flask.testing import FlaskClient
 
-from tests.conftest import AuthActions
+from infrastructure.settings import Settings
+from tests.conftest import AuthActions, add_accounts, build_app
 
 
 def test_the_start_page_sends_a_stranger_to_sign_in(client: FlaskClient) -> None:
@@ -82,3 +83,19 @@ def test_sign_in_does_not_follow_a_next_link_to_another_site(auth: AuthActions) 
         "username": "cw.zhang", "password": "correct-horse-battery", "csrf_token": token})
 
     assert answer.headers["Location"] == "/"
+
+
+def test_throttling_holds_across_processes_sharing_a_store(settings: Settings) -> None:
+    # Two apps on one store stand for two gunicorn workers (or two hosts).
+    first, second = build_app(settings), build_app(settings)
+    try:
+        accounts = add_accounts(first)
+        one = AuthActions(first.test_client(), accounts)
+        other = AuthActions(second.test_client(), accounts)
+        for _ in range(5):
+            assert one.login("caseworker", password="wrong-password!").status_code == 401
+
+        assert other.login("caseworker").status_code == 429
+    finally:
+        for app in (first, second):
+            app.extensions["homeward"].close()
