@@ -91,6 +91,12 @@ class Views:
     def projection(self, name: str, view: SQLView) -> Any:
         return REGISTRY[name][1](view, self.cases)
 
+    def exports(self) -> Any:
+        """The views' rows for exports, as of any position (``application.exports.ViewSource``)."""
+        from infrastructure.views.exports import ViewExports
+
+        return ViewExports(self)
+
     def catch_up(self, name: str, progress: Callable[[int, int], None] | None = None) -> int:
         """Bring one view up to the log's head; returns the events processed."""
         view = self.views[name]

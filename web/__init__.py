@@ -114,6 +114,7 @@ def home() -> Response:
 def register_commands(app: Flask) -> None:
     from web.cli import demo_group
     from web.cli.case import case_group
+    from web.cli.export import export_group
     from web.cli.indicators import indicators_command
     from web.cli.integrity import digest_group, verify_command
     from web.cli.projections import projections_group
@@ -121,6 +122,7 @@ def register_commands(app: Flask) -> None:
     for command in (demo_group, projections_group, case_group, verify_command, digest_group,
                     indicators_command):
         app.cli.add_command(command)
+    app.cli.add_command(export_group)
     register_accounts_command(app)
     register_backup_commands(app)
 

@@ -16,7 +16,7 @@ from eventsourcing.utils import get_topic
 from application.projections import Page, View, case_topics
 from domain.access_log import CaseLookup
 from domain.case import Case
-from domain.reveals import Disclosure
+from domain.reveals import Disclosure, ExportDisclosure
 from domain.values import event_id_for
 
 
@@ -64,12 +64,16 @@ class AuditLogProjection(Projection[AuditLogView]):
     """Copies every case event's metadata into the audit log."""
 
     name = "audit_log"
-    topics = (*case_topics(), get_topic(Disclosure.Revealed), get_topic(CaseLookup.Viewed))
+    topics = (*case_topics(), get_topic(Disclosure.Revealed),
+              get_topic(ExportDisclosure.Revealed), get_topic(CaseLookup.Viewed))
 
     @singledispatchmethod
     def process_event(self, domain_event: Any, tracking: Tracking) -> None:
         if isinstance(domain_event, Disclosure.Revealed):
             self.view.add_entries([self.reveal_row(domain_event, tracking)], tracking)
+            return
+        if isinstance(domain_event, ExportDisclosure.Revealed):
+            self.view.add_entries([self.export_row(domain_event, tracking)], tracking)
             return
         if isinstance(domain_event, CaseLookup.Viewed):
             self.view.add_entries([self.view_row(domain_event, tracking)], tracking)
@@ -107,4 +111,18 @@ class AuditLogProjection(Projection[AuditLogView]):
             actor_role=viewed.actor_role, recorded_at=viewed.timestamp,
             occurred_on=viewed.occurred_on, request_id=viewed.request_id,
             notification_id=tracking.notification_id,
+        )
+
+    @staticmethod
+    def export_row(revealed: Any, tracking: Tracking) -> AuditRow:
+        """An export with personal data in clear: it concerns no one case (the nil id)."""
+        filters = f" [{revealed.filters}]" if revealed.filters else ""
+        detail = (f"export {revealed.kind} {revealed.file_format} at position "
+                  f"{revealed.position}{filters}: {revealed.reason}")
+        return AuditRow(
+            event_id=revealed.originator_id, case_id=UUID(int=0), version=0,
+            topic=get_topic(type(revealed)), event="ExportRevealed", actor=revealed.actor,
+            actor_role=revealed.actor_role, recorded_at=revealed.timestamp,
+            occurred_on=revealed.occurred_on, request_id=revealed.request_id,
+            notification_id=tracking.notification_id, detail=detail[:600],
         )

@@ -14,7 +14,7 @@ from eventsourcing.persistence import StoredEvent
 from application.integrity import ChainedRecord, verify_stream
 from domain.case import Case
 from domain.recording import AuditedAggregate
-from domain.reveals import Disclosure
+from domain.reveals import Disclosure, ExportDisclosure
 from domain.targets import Targets
 from domain.uniqueness import UniqueKey
 from tests.fixtures.make_golden import golden_mapper
@@ -73,7 +73,7 @@ def test_the_first_golden_case_replays_to_its_known_state() -> None:
 def test_every_event_type_has_a_golden_example() -> None:
     topics = {s.topic for path in GOLDEN for s in stored_events(path)}
 
-    aggregates = (Case, UniqueKey, Targets, Disclosure)
+    aggregates = (Case, UniqueKey, Targets, Disclosure, ExportDisclosure)
     missing = set().union(*(event_topics(a) for a in aggregates)) - topics
 
     assert not missing, f"add these to a new golden fixture file: {sorted(missing)}"

@@ -65,6 +65,76 @@ MESSAGES: dict[str, dict[str, str]] = {
         "zh": "缺少摘要密钥：请设置 HOMEWARD_DIGEST_KEY_FILE 或使用 --key-file",
         "en": "no digest key: set HOMEWARD_DIGEST_KEY_FILE or pass --key-file",
     },
+    "export_done": {
+        "zh": "已导出 {rows} 行 {kind}（日志位置 {position}）到 {out}，SHA-256 {sha256}",
+        "en": "exported {rows} rows of {kind} at log position {position} to {out}, "
+              "SHA-256 {sha256}",
+    },
+    "export_view_behind": {
+        "zh": "注意：视图位于日志位置 {position}，落后日志末尾 {behind} 个事件",
+        "en": "note: the view stands at log position {position}, {behind} events behind the log",
+    },
+    "export_unknown_kind": {
+        "zh": "没有 {kind} 导出",
+        "en": "there is no {kind} export",
+    },
+    "export_filter_unsupported": {
+        "zh": "{kind} 导出不支持 {option} 筛选",
+        "en": "the {kind} export has no {option} filter",
+    },
+    "export_bad_range": {
+        "zh": "--from 晚于 --to",
+        "en": "--from is after --to",
+    },
+    "export_bad_district": {
+        "zh": "无法识别的行政区划代码 {value}",
+        "en": "unknown district code {value}",
+    },
+    "export_no_user": {
+        "zh": "--reveal 需要用 --user 或 HOMEWARD_USER 指明您的账号",
+        "en": "--reveal needs your account: pass --user or set HOMEWARD_USER",
+    },
+    "export_unknown_user": {
+        "zh": "没有账号 {user}，不能导出明文个人信息",
+        "en": "no account {user}: personal data cannot be revealed",
+    },
+    "export_role_refused": {
+        "zh": "账号 {user}（{role}）无权导出明文个人信息，仅限在职的督导和调查员",
+        "en": "account {user} ({role}) may not reveal personal data: "
+              "active supervisors and investigators only",
+    },
+    "export_district_refused": {
+        "zh": "账号 {user} 只能导出本辖区 {district} 的明文个人信息",
+        "en": "account {user} may reveal personal data of district {district} only",
+    },
+    "export_reason_missing": {
+        "zh": "--reveal 需要 --reason 说明理由（至少 2 个字）",
+        "en": "--reveal needs --reason (at least 2 characters)",
+    },
+    "export_reason_without_reveal": {
+        "zh": "--reason 只与 --reveal 一起使用",
+        "en": "--reason goes with --reveal",
+    },
+    "export_reveal_kind": {
+        "zh": "{kind} 导出不含个人信息，无需 --reveal（仅 cases 和 events 可用）",
+        "en": "the {kind} export holds no personal data: --reveal is for cases and events only",
+    },
+    "export_position_ahead": {
+        "zh": "位置 {position} 超出日志末尾 {head}",
+        "en": "position {position} is past the log's head {head}",
+    },
+    "export_undecodable": {
+        "zh": "日志位置 {position} 的事件无法解码，请运行 homeward verify",
+        "en": "the event at log position {position} does not decode: run homeward verify",
+    },
+    "export_refused": {
+        "zh": "导出被拒绝：{error}",
+        "en": "export refused: {error}",
+    },
+    "export_write_failed": {
+        "zh": "无法写入 {out}：{error}",
+        "en": "cannot write {out}: {error}",
+    },
     # ``homeward indicators --as-known-at``
     "bad_period": {
         "zh": "无法识别的期间 {value}：请用月份（如 2024-03）、季度（如 2024Q1）或年份（如 2024）",

@@ -1,0 +1,192 @@
+"""``homeward export cases|events|queue|indicators|audit``: files for spreadsheets and auditors."""
+
+from __future__ import annotations
+
+import sys
+from collections.abc import Callable, Iterator
+from contextlib import ExitStack, contextmanager
+from datetime import date
+from pathlib import Path
+from typing import Any
+
+import click
+from flask.cli import with_appcontext
+
+from application.exports import Exporter, ExportError, ExportFilter, authorise_reveal, check_filter
+from domain.errors import DomainError
+from domain.recording import recording_as
+from web.cli.case import DateType, lang_option
+from web.cli.export_files import FORMATS, write_export
+from web.cli.messages import InvestigationCommandError, say
+
+
+def _lang() -> str | None:
+    return click.get_current_context().find_root().meta.get("lang")
+
+
+def export_options(function: Any) -> Any:
+    """The options every export shares."""
+    for option in reversed((
+        click.option("--out", "out", required=True,
+                     type=click.Path(dir_okay=False, writable=True, path_type=Path),
+                     help="The file to write (replaced if it exists)."),
+        click.option("--format", "file_format", type=click.Choice(FORMATS),
+                     help="csv, xlsx or jsonl (default: from the file name, else csv)."),
+        click.option("--district", "districts", multiple=True,
+                     help="A county, or a city or province for all of its counties; repeatable."),
+        click.option("--from", "date_from", type=DateType(), help="First day (YYYY-MM-DD)."),
+        click.option("--to", "date_to", type=DateType(), help="Last day (YYYY-MM-DD)."),
+        click.option("--caseworker", help="Only this caseworker's rows."),
+        click.option("--at", "at", type=click.IntRange(min=0),
+                     help="The log position to export as of (as a file states it)."),
+        click.option("--reveal", is_flag=True,
+                     help="ID numbers and phones in clear (supervisors, investigators; audited)."),
+        click.option("--reason", help="Why personal data is revealed (required with --reveal)."),
+        click.option("--user", envvar="HOMEWARD_USER",
+                     help="Your account (default: HOMEWARD_USER); needed with --reveal."),
+        lang_option,
+        with_appcontext,
+    )):
+        function = option(function)
+    return function
+
+
+@click.group("export")
+def export_group() -> None:
+    """Export cases, events, the work queue, indicators or the audit log to CSV, XLSX or JSON Lines.
+
+    Every file states the log position it was taken at; the same command with
+    --at POSITION writes the same bytes again.  ID numbers and phones are masked
+    unless --reveal --reason TEXT is given by a supervisor or investigator
+    (--user), which is recorded in the audit log before anything is written.
+    """
+
+
+@export_group.command("cases")
+@export_options
+def cases_command(**options: Any) -> None:
+    """One row per case from the case list (dates: enrolment).
+
+    \b
+    Example:
+      homeward export cases --format xlsx --out cases.xlsx --district 370303
+      homeward export cases --out cases.csv --reveal --reason "补贴核查" --user inv-zhang
+    """
+    run_export("cases", **options)
+
+
+@export_group.command("events")
+@export_options
+def events_command(**options: Any) -> None:
+    """Every event of every case up to a log position (dates: when recorded).
+
+    District and caseworker are the case's when the event was recorded.  In
+    JSON Lines the first line describes the export and each further line is one event.
+
+    \b
+    Example:
+      homeward export events --format jsonl --out events.jsonl --from 2024-01-01 --to 2024-12-31
+      homeward export events --format csv --out events.csv --at 123456
+    """
+    run_export("events", **options)
+
+
+@export_group.command("queue")
+@export_options
+def queue_command(**options: Any) -> None:
+    """Every follow-up item F1–F16 of the work queue (dates: due; caseworker: assignee).
+
+    \b
+    Example:
+      homeward export queue --format xlsx --out queue.xlsx --caseworker cw-370303-01
+    """
+    run_export("queue", **options)
+
+
+@export_group.command("indicators")
+@export_options
+def indicators_command(**options: Any) -> None:
+    """Every indicator fact of every case, with its source event (dates: the fact's).
+
+    \b
+    Example:
+      homeward export indicators --format csv --out kpi.csv --district 370300 --from 2025-01-01
+    """
+    run_export("indicators", **options)
+
+
+@export_group.command("audit")
+@export_options
+def audit_command(**options: Any) -> None:
+    """The audit log: every event and reveal, who recorded it and when (caseworker: actor).
+
+    \b
+    Example:
+      homeward export audit --format csv --out audit.csv --caseworker cw-370303-01
+    """
+    run_export("audit", **options)
+
+
+def run_export(kind: str, *, out: Path, file_format: str | None, districts: tuple[str, ...],
+               date_from: date | None, date_to: date | None, caseworker: str | None,
+               at: int | None, reveal: bool, reason: str | None, user: str | None) -> None:
+    """Check, plan, record a reveal, then write the file."""
+    from web import current_services
+
+    services, lang = current_services(), _lang()
+    file_format = file_format or (out.suffix.lstrip(".").lower()
+                                  if out.suffix.lstrip(".").lower() in FORMATS else "csv")
+    filters = ExportFilter(tuple(districts), date_from, date_to, caseworker)
+    try:
+        check_filter(kind, filters)
+        account = None
+        if reveal:
+            account = services.accounts.find(user) if user else None
+            filters = authorise_reveal(account, user, kind, filters, reason)
+        elif reason:
+            raise ExportError("reason_without_reveal", "--reason goes with --reveal")
+        exporter = Exporter(services.cases, services.views.exports())
+        plan = exporter.plan(kind, filters, at, reveal)
+        if plan.behind:
+            click.echo(say("export_view_behind", lang, position=plan.position,
+                           behind=plan.behind), err=True)
+        disclosure = None
+        if account is not None:
+            with recording_as(account.username, account.role):
+                disclosure = exporter.disclose(plan, file_format, reason or "")
+        with _progress(kind) as progress:
+            rows, digest = write_export(out, file_format, plan.header(), plan.columns,
+                                        exporter.rows(plan, progress))
+        if account is not None and disclosure is not None:
+            with recording_as(account.username, account.role):
+                exporter.delivered(disclosure, rows, digest)
+    except ExportError as error:
+        raise InvestigationCommandError(f"export_{error.code}", lang, **error.params) from None
+    except DomainError as error:
+        raise InvestigationCommandError("export_refused", lang, error=str(error)) from None
+    except OSError as error:
+        raise InvestigationCommandError("export_write_failed", lang, out=str(out),
+                                        error=error.strerror or str(error)) from None
+    click.echo(say("export_done", lang, rows=rows, kind=kind, position=plan.position, out=out,
+                   sha256=digest))
+
+
+@contextmanager
+def _progress(kind: str) -> Iterator[Callable[[int, int], None] | None]:
+    """A progress bar on a terminal (a new one whenever the total changes); else nothing."""
+    if not sys.stderr.isatty():
+        yield None
+        return
+    with ExitStack() as stack:
+        state: dict[str, Any] = {"total": None, "bar": None, "done": 0}
+
+        def update(done: int, total: int) -> None:
+            if total != state["total"]:
+                stack.close()
+                state.update(total=total, done=0, bar=stack.enter_context(click.progressbar(
+                    length=max(total, 1), label=f"export {kind}", file=sys.stderr,
+                    show_eta=True, show_percent=True)))
+            state["bar"].update(done - state["done"])
+            state["done"] = done
+
+        yield update
