@@ -2,6 +2,8 @@
 
 from __future__ import annotations
 
+from typing import Any
+
 from eventsourcing.persistence import Tracking
 from sqlalchemy import (
     Column,
@@ -13,6 +15,7 @@ from sqlalchemy import (
     String,
     Table,
     Uuid,
+    and_,
     func,
     or_,
     select,
@@ -81,8 +84,7 @@ class SQLCaseListView(SQLView, CaseListView):
             if query.districts:
                 conditions.append(table.c.district.in_(query.districts))
             if query.district_prefix:
-                conditions.append(table.c.district.startswith(query.district_prefix,
-                                                              autoescape=True))
+                conditions.append(_within(table.c.district, query.district_prefix))
             for column in ("caseworker_id", "status", "stage", "returnee_type"):
                 if getattr(query, column):
                     conditions.append(table.c[column] == getattr(query, column))
@@ -109,6 +111,19 @@ class SQLCaseListView(SQLView, CaseListView):
                                 .order_by(table.c.enrolled_on.desc(), table.c.case_no)
                                 .limit(limit))
             return [_row(r._mapping) for r in rows]
+
+
+def _within(column: Any, prefix: str) -> Any:
+    """Codes starting with ``prefix``, as an equality or a range the index can serve
+    (``LIKE 'p%'`` cannot use a b-tree index under PostgreSQL's usual collations)."""
+    if not prefix.isdigit():
+        return column.startswith(prefix, autoescape=True)
+    if len(prefix) == 6:
+        return column == prefix
+    following = str(int(prefix) + 1).zfill(len(prefix))
+    if len(following) > len(prefix):  # "99…": everything from it on
+        return column >= prefix
+    return and_(column >= prefix, column < following)
 
 
 def _row(values: object) -> CaseRow:

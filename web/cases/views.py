@@ -13,9 +13,11 @@ from application.cases import Saved
 from application.errors import CaseNotFoundError
 from application.investigation import InvestigationError, diff, flatten, history, state_at
 from application.projections.case_list import CaseRow
+from application.projections.work_queue import QueueItem
 from application.queries import CaseState
 from domain.accounts import Account
 from domain.errors import DomainError
+from domain.followups import due_items
 from domain.recording import Role
 from domain.values import today
 from web.access import account, may_read_case, may_write_case, readable_case, roles_required
@@ -216,7 +218,9 @@ def _case_page(who: Account, state: CaseState, **extra: Any) -> dict[str, Any]:
     services, on = _services(), today()
     writable = may_write_case(who, state)
     events = list(services.cases.events.get(state.case_id))
-    items = services.views["work_queue"].items_of(state.case_id)
+    # The case's items from its own stream, as the work queue computes them: always current,
+    # even in the moment before the projection worker has caught up with a save.
+    items = [QueueItem.of(item) for item in due_items(events, services.cases.rules)]
     return {"state": state, "on": on, "writable": writable,
             "actions": p.command_links(who, state, writable),
             "queue": p.queue_rows(items, state.case_no, on, writable),

@@ -15,8 +15,9 @@ from web.followups import bp
 from web.followups.links import case_link, form_link, rule_name
 from web.supervision.scope import case_numbers, day_asked, districts_for
 
-#: Items shown per bucket; the heading gives the full count.
-LIMIT = 50
+#: Items shown per bucket (the most urgent first; the heading gives the full count),
+#: and with ``?show=all``.
+LIMIT, LIMIT_ALL = 25, 500
 
 
 @dataclass(frozen=True)
@@ -45,7 +46,8 @@ def queue() -> str:
         assignee = who.username
     views = current_services().views
     districts = districts_for(who)
-    found = views["work_queue"].queue(on, assignee=assignee, districts=districts, limit=LIMIT)
+    limit = LIMIT_ALL if request.args.get("show") == "all" else LIMIT
+    found = views["work_queue"].queue(on, assignee=assignee, districts=districts, limit=limit)
     names = case_numbers(views, (i.case_id for i in
                                  found.overdue + found.due_today + found.upcoming))
     buckets = [(key, [_line(i, names, on) for i in items], total) for key, items, total in (
@@ -55,7 +57,9 @@ def queue() -> str:
     team = (views["work_queue"].overdue_by_caseworker(on, districts)
             if who.role is Role.SUPERVISOR else [])
     return render_template("followups/queue.html", buckets=buckets, on=on, assignee=assignee,
-                           team=team, mine=who.role is Role.CASEWORKER,
+                           team=team, mine=who.role is Role.CASEWORKER, limit=limit,
+                           show_all_url=url_for("followups.queue", show="all", on=on.isoformat(),
+                                                assignee=assignee),
                            team_url=url_for("followups.queue"))
 
 

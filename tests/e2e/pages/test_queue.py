@@ -171,3 +171,25 @@ def test_the_queue_reads_in_english_too(login_as: Any, scripted: dict[str, str])
         as_text=True)
 
     assert "Needs assessment" in page and "Due this week" in page
+
+
+def test_a_long_bucket_shows_the_most_urgent_and_a_way_to_see_the_rest(
+    app: Flask, login_as: Any,
+) -> None:
+    from web.followups.views import LIMIT
+
+    week = assessment_days(app)
+    with recording_as("cw.zhang", Role.CASEWORKER, "req-test"):
+        for n in range(LIMIT + 1):
+            on = ON - timedelta(days=week + 20 + n)
+            app.extensions["homeward"].cases.enrol_case(**enrolment(
+                caseworker_id="cw.zhang", occurred_on=on, returned_on=on - timedelta(days=30)))
+    catch_up(app)
+    client = login_as("caseworker").client
+
+    first = client.get(f"/queue?on={ON.isoformat()}").get_data(as_text=True)
+    link = re.search(r'<a href="([^"]*show=all[^"]*)#overdue">', first)
+    assert len(cases_in(first, "overdue")) == LIMIT
+    assert link, "no way to see the rest"
+    everything = client.get(link[1].replace("&amp;", "&")).get_data(as_text=True)
+    assert len(cases_in(everything, "overdue")) == LIMIT + 1
