@@ -13,6 +13,7 @@ import secrets
 from collections.abc import Iterator, Sequence
 from dataclasses import dataclass, replace
 from datetime import UTC, datetime, timedelta
+from time import monotonic
 from typing import Any, Protocol
 from uuid import UUID
 
@@ -33,6 +34,7 @@ from domain.recording import Role
 
 THROTTLE_WINDOW = timedelta(minutes=15)
 THROTTLE_LIMIT = 5  # failures per user name (or 4x per address) in the window
+ACCOUNT_TTL = 2.0  # seconds an account read for a request is reused by the next ones
 
 
 class AccountNotFoundError(DomainError):
@@ -98,6 +100,7 @@ class Accounts:
     def __init__(self, store: AccountStore, hasher: PasswordHasher | None = None) -> None:
         self.store = store
         self.hasher = hasher or PasswordHasher()
+        self._recent: dict[UUID, tuple[float, Account | None]] = {}
         # Verifying a password for an unknown name costs the same as for a known one.
         self._dummy_hash = self.hasher.hash(secrets.token_hex(16))
 
@@ -111,9 +114,22 @@ class Accounts:
         return found[0] if found else None
 
     def get(self, account_id: UUID) -> Account | None:
-        """The account with this id, or None."""
+        """The account with this id, or None (every request asks: kept for a moment).
+
+        A change made by this process is seen at once; one made by another web
+        process within :data:`ACCOUNT_TTL` seconds, so a disabled account's
+        sessions end within that time on every host.
+        """
+        now = monotonic()
+        cached = self._recent.get(account_id)
+        if cached is not None and now - cached[0] < ACCOUNT_TTL:
+            return cached[1]
         found = self.store.get(account_id)
-        return found[0] if found else None
+        account = found[0] if found else None
+        if len(self._recent) > 10_000:
+            self._recent.clear()
+        self._recent[account_id] = (now, account)
+        return account
 
     def list(self) -> Sequence[Account]:
         """Every account, by user name."""
@@ -140,6 +156,7 @@ class Accounts:
         digest = self.hasher.hash(check_password(password))
         self.store.add(account, digest, self._change(account, "added", actor,
                                                      role=role_.value, district=account.district))
+        self._recent.pop(account.id, None)
         return account
 
     def disable(self, username: str, *, actor: str = "system") -> Account:
@@ -234,6 +251,7 @@ class Accounts:
         account = replace(self._require(username), **fields)
         detail = {k: (v.value if isinstance(v, Role) else v) for k, v in fields.items()}
         self.store.save(account, None, self._change(account, change, actor, **detail))
+        self._recent.pop(account.id, None)
         return account
 
     @staticmethod

@@ -109,11 +109,15 @@ def measure(store: str, args: argparse.Namespace, rows: list[list[Any]]) -> None
             form = client.get("/cases/new").get_data(as_text=True)
             token = re.search(r'name="csrf_token" value="([^"]+)"', form)[1]  # type: ignore[index]
             posts = [enrolment(rng, n) for n in range(args.posts)]
-            t0 = time.perf_counter()
+            spent = 0.0
             for body in posts:
+                t0 = time.perf_counter()
                 answer = client.post("/cases/new", data={**body, "csrf_token": token})
+                spent += time.perf_counter() - t0
                 assert answer.status_code == 302, answer.get_data(as_text=True)[:2000]
-            post_rate = len(posts) / (time.perf_counter() - t0)
+                with client.session_transaction() as session:  # the case page would show it
+                    session.pop("_flashes", None)
+            post_rate = len(posts) / spent
             direct = [enrolment(rng, n) for n in range(args.posts)]
             t0 = time.perf_counter()
             with recording_as(WORKER, Role.CASEWORKER):

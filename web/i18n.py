@@ -35,10 +35,18 @@ class CheckedDomain(Domain):
     """A message domain that looks its catalogue up once per request, and can report the
     Chinese strings it lacks (a page asks for hundreds of strings)."""
 
+    def __init__(self, *args: Any, **kwargs: Any) -> None:
+        super().__init__(*args, **kwargs)
+        self._by_locale: dict[str, Any] = {}  # the compiled catalogues do not change
+
     def gettext(self, string: str, **variables: Any) -> str:
         catalogue = g.get("_homeward_catalogue")
         if catalogue is None:
-            catalogue = g._homeward_catalogue = self.get_translations()
+            locale = str(get_locale())
+            catalogue = self._by_locale.get(locale)
+            if catalogue is None:
+                catalogue = self._by_locale[locale] = self.get_translations()
+            g._homeward_catalogue = catalogue
         found = catalogue.ugettext(string)
         if found is string and string and current_app.config.get("HOMEWARD_I18N_STRICT") \
                 and locale_name() == "zh_CN":

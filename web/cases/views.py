@@ -177,9 +177,12 @@ def _enrol(who: Account, fields: dict[str, Any]) -> Saved:
 
 def _check_reach(who: Account, fields: dict[str, Any]) -> None:
     """A case goes to one of the account's districts and (a supervisor's pick) caseworkers."""
-    workers = [a.username for a in p.caseworker_choices(who, list(_services().accounts.list()))]
-    if who.role is Role.CASEWORKER:
+    if who.role is Role.CASEWORKER:  # a caseworker enrols for themselves
         fields["caseworker_id"] = who.username
+        workers = [who.username]
+    else:
+        workers = [a.username for a in
+                   p.caseworker_choices(who, list(_services().accounts.list()))]
     errors = {}
     if fields["owning_district"] not in p.district_choices(who):
         errors["owning_district"] = [_("Choose one of the listed values.")]

@@ -99,3 +99,25 @@ def test_throttling_holds_across_processes_sharing_a_store(settings: Settings) -
     finally:
         for app in (first, second):
             app.extensions["homeward"].close()
+
+
+def test_disabling_an_account_in_another_process_ends_its_sessions_within_moments(
+    settings: Settings,
+) -> None:
+    import time
+
+    from application.accounts import ACCOUNT_TTL
+
+    web, admin = build_app(settings), build_app(settings)
+    try:
+        auth = AuthActions(web.test_client(), add_accounts(web))
+        auth.login("caseworker")
+        assert auth.client.get("/me").status_code == 200
+
+        admin.extensions["homeward"].accounts.disable("cw.zhang")
+        time.sleep(ACCOUNT_TTL + 0.1)
+
+        assert auth.client.get("/me").status_code == 302  # back to the sign-in page
+    finally:
+        for app in (web, admin):
+            app.extensions["homeward"].close()
