@@ -29,6 +29,8 @@ class Settings:
     production: bool
     keys: Keys
     rules_dir: Path | None = None
+    #: How long a write waits for the store's lock before the request gets a 503.
+    store_timeout: str = "10"
 
     @classmethod
     def from_env(cls, environ: Mapping[str, str] | None = None) -> Settings:
@@ -51,7 +53,15 @@ class Settings:
             keys = load_keys(env, instance, production=production)
         except ValueError as error:
             raise ConfigurationError(str(error)) from None
-        return cls(url, instance, production, keys, Path(rules) if rules else None)
+        timeout = env.get("HOMEWARD_STORE_TIMEOUT", "10")
+        try:
+            if not 1 <= int(timeout) <= 600:
+                raise ValueError(timeout)
+        except ValueError:
+            raise ConfigurationError(
+                f"HOMEWARD_STORE_TIMEOUT must be whole seconds from 1 to 600, not {timeout!r}"
+            ) from None
+        return cls(url, instance, production, keys, Path(rules) if rules else None, timeout)
 
     @property
     def is_postgres(self) -> bool:
@@ -70,7 +80,8 @@ class Settings:
             "AGGREGATE_CACHE_MAXSIZE": "2000",
         }
         if self.is_postgres:
-            return env | postgres_env(self.database_url)
+            return env | postgres_env(self.database_url) | {
+                "POSTGRES_LOCK_TIMEOUT": self.store_timeout}
         if not self.database_url.startswith("sqlite:///"):
             raise ConfigurationError(
                 "HOMEWARD_DATABASE_URL must start with sqlite:/// or postgresql://"
@@ -80,7 +91,7 @@ class Settings:
         return env | {
             "PERSISTENCE_MODULE": "eventsourcing.sqlite",
             "SQLITE_DBNAME": str(path),
-            "SQLITE_LOCK_TIMEOUT": "10",
+            "SQLITE_LOCK_TIMEOUT": self.store_timeout,
         }
 
 

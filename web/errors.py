@@ -4,6 +4,8 @@ from __future__ import annotations
 
 from typing import Any
 
+import eventsourcing.persistence as es
+import sqlalchemy.exc as sa
 from flask import Flask, jsonify, render_template, request
 from flask_wtf.csrf import CSRFError
 from marshmallow import ValidationError
@@ -16,6 +18,10 @@ from web.i18n import _
 from web.messages import domain_message, http_message
 
 _STATUS = {"invalid": 422, "conflict": 409, "not_found": 404}
+RETRY_AFTER = 5  # seconds
+#: The store's errors that mean "not now" rather than "wrong": a 503, never a 500.
+StoreUnavailable = (es.OperationalError, es.InterfaceError, es.ConnectionUnavailableError,
+                    sa.OperationalError, sa.InterfaceError, sa.TimeoutError)
 
 
 def wants_json_response() -> bool:
@@ -69,6 +75,18 @@ def register_error_handlers(app: Flask) -> None:
     def _csrf(error: CSRFError) -> Any:
         return error_response(400, {"csrf_token": [
             _("The form expired or was sent from elsewhere. Reload the page and try again.")]})
+
+    def _store_unavailable(error: Exception) -> Any:
+        # The store is restarting, unreachable or held by a long write: nothing was
+        # saved, and trying again in a moment is the right thing to do.
+        app.logger.warning("store unavailable: %s", type(error).__name__)
+        response = error_response(503, {"_request": [http_message(503)]})
+        response = app.make_response(response)
+        response.headers["Retry-After"] = str(RETRY_AFTER)
+        return response
+
+    for kind in StoreUnavailable:
+        app.register_error_handler(kind, _store_unavailable)
 
     @app.errorhandler(HTTPException)
     def _http(error: HTTPException) -> Any:
