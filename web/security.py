@@ -37,6 +37,7 @@ def configure_security(app: Flask) -> None:
             app.config[key] = value
     app.config.setdefault("WTF_CSRF_TIME_LIMIT", None)  # a form may stay open all day
     configure_cookies(app)
+    app.before_request(_form_is_utf8)  # before the CSRF check, which would read the form
     csrf.init_app(app)
     login_manager.init_app(app)
     login_manager.login_view = "auth.login"
@@ -62,6 +63,25 @@ def configure_cookies(app: Flask) -> None:
     if production:
         app.config["SESSION_COOKIE_SECURE"] = True
         app.config["REMEMBER_COOKIE_SECURE"] = True
+
+
+def _form_is_utf8() -> None:
+    """A form whose fields are not UTF-8 is refused (400), never saved with ``%FF`` in it.
+
+    Werkzeug keeps bytes that are not UTF-8 as their ``%XX`` escapes; a browser never
+    sends them, so such a form comes from a broken or hostile client.
+    """
+    from urllib.parse import parse_qsl
+
+    from flask import abort
+
+    if request.method != "POST" or request.mimetype != "application/x-www-form-urlencoded":
+        return
+    try:
+        parse_qsl(request.get_data(cache=True).decode(), keep_blank_values=True,
+                  errors="strict")
+    except UnicodeDecodeError:
+        abort(400)
 
 
 def _token_account() -> None:

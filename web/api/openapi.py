@@ -29,6 +29,12 @@ def _responses(ok: str, schema: dict[str, Any] | None = None, *,
     for code in codes:
         responses[code] = {"description": REFUSALS.get(code, "Conflict"), "content": {
             "application/json": {"schema": {"$ref": "#/components/schemas/Errors"}}}}
+    # Any call may find the store restarting or held by a long write (web/errors.py).
+    responses["503"] = {"description": "Store unavailable: nothing was saved, try again",
+                        "headers": {"Retry-After": {"description": "Seconds to wait",
+                                                    "schema": {"type": "integer"}}},
+                        "content": {"application/json": {"schema": {
+                            "$ref": "#/components/schemas/Errors"}}}}
     return responses
 
 

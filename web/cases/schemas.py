@@ -62,9 +62,16 @@ class FormSchema(Schema):
         for key in data:
             if key in self.many_valued:
                 values = getlist(key) if getlist else data[key]
-                cleaned[key] = [v.strip() for v in values if v.strip()]
-            elif isinstance(data[key], str) and data[key].strip():
-                cleaned[key] = data[key].strip()
+                values = [values] if isinstance(values, str) else values
+                # A JSON body may hold anything here: the field refuses what is no list.
+                cleaned[key] = [v.strip() if isinstance(v, str) else v for v in values
+                                if not isinstance(v, str) or v.strip()] if isinstance(
+                                    values, list | tuple) else values
+            elif isinstance(data[key], str):
+                if data[key].strip():
+                    cleaned[key] = data[key].strip()
+            elif data[key] is not None:
+                cleaned[key] = data[key]  # a JSON true or 3: the field judges it
         return cleaned
 
 

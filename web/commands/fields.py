@@ -9,6 +9,7 @@ command's own default applies.
 from __future__ import annotations
 
 import re
+import unicodedata
 from collections.abc import Iterable
 from datetime import date
 from decimal import Decimal
@@ -90,12 +91,15 @@ class Count(FormField):
         self.maximum = maximum
 
     def _deserialize(self, value: Any, attr: str | None, data: Any, **kwargs: Any) -> int:
-        text = str(value).strip()
-        if not text.isdigit():
+        # Full-width digits fold to ASCII; other digits ("²".isdigit() holds, but int("²")
+        # fails) are refused, and the length is checked first: int() takes 4300 digits at most.
+        text = unicodedata.normalize("NFKC", str(value)).strip()
+        if not (text.isascii() and text.isdigit()):
             raise ValidationError([_l("Enter a whole number.")])
-        if int(text) > self.maximum:
+        digits = text.lstrip("0") or "0"
+        if len(digits) > len(str(self.maximum)) or int(digits) > self.maximum:
             raise ValidationError([_l("Must be at most %(max)s.", max=self.maximum)])
-        return int(text)
+        return int(digits)
 
 
 class Day(FormField):
@@ -198,7 +202,8 @@ class Ref(FormField):
         if len(text) > 100:
             raise ValidationError([_l("At most %(max)s characters.", max=100)])
         if self.kind == "event":
-            if not text.isdigit():
+            text = unicodedata.normalize("NFKC", text)
+            if not (text.isascii() and text.isdigit()):
                 raise ValidationError([ERRORS["choice"]])
             return int(text)
         return text
