@@ -108,15 +108,3 @@ def configure_recording(app: Flask) -> None:
         if recording is not None:
             recording.__exit__(None, None, None)
 
-
-def visible_districts(who: Account) -> tuple[str, ...] | None:
-    """The county codes whose cases ``who`` may read; None means every district."""
-    from domain.divisions import divisions
-
-    if who.role is Role.INVESTIGATOR:
-        return None
-    if who.role not in (Role.CASEWORKER, Role.SUPERVISOR) or not who.active:
-        return ("",)  # matches no case
-    if divisions().is_county_level(who.district):
-        return (who.district,)
-    return tuple(d.code for d in divisions().counties_of(who.district)) or (who.district,)

@@ -10,9 +10,11 @@ from marshmallow import EXCLUDE, RAISE, Schema, fields, validate
 from application.investigation import history
 from application.projections.case_list import SORTS, CaseQuery
 from domain.values import today
-from web.access import account, readable_case, visible_districts
+from web.access import account, readable_case
 from web.api import bp
 from web.api.dumps import case_json, masked_entry, plain
+from web.cases.pages import reach_prefix
+from web.supervision.scope import districts_for
 
 
 class CaseSearchSchema(Schema):
@@ -56,13 +58,6 @@ def _services() -> Any:
     return current_services()
 
 
-def _scope(district: str | None) -> tuple[str, ...]:
-    allowed = visible_districts(account())
-    if district:
-        return (district,) if allowed is None or district in allowed else ("",)
-    return allowed or ()
-
-
 @bp.get("/me")
 def me() -> Any:
     """The account the token belongs to."""
@@ -74,7 +69,8 @@ def list_cases() -> Any:
     """Search the case list (only cases the account may read)."""
     args = CaseSearchSchema().load(request.args)
     query = CaseQuery(
-        text=args["q"], districts=_scope(args["district"]), caseworker_id=args["caseworker"],
+        text=args["q"], district_prefix=reach_prefix(account()),
+        districts=(args["district"],) if args["district"] else (), caseworker_id=args["caseworker"],
         status=args["status"], stage=args["stage"], returnee_type=args["returnee_type"],
         sort=args["sort"], descending=args["descending"], page=args["page"],
         per_page=args["per_page"])
@@ -111,7 +107,7 @@ def queue() -> Any:
     who = account()
     assignee = args["assignee"] if who.may_supervise else who.username
     found = _services().views["work_queue"].queue(
-        args["on"] or today(), assignee=assignee, districts=_scope(None),
+        args["on"] or today(), assignee=assignee, districts=districts_for(who),
         within_days=args["within"])
     return jsonify(plain(found))
 
