@@ -1,7 +1,9 @@
 """Write throughput of Homeward's commands against the bare library and raw inserts.
 
 Per store, the same N commands run through ``Cases``, through a bare ``Application``
-with the same cipher and persistence settings, and as raw single-row INSERTs.
+with the same cipher and persistence settings, and as raw single-row INSERTs.  Cases and
+the bare application take turns over slices of the workload (``--rounds``), so that both
+see the same machine.
 Usage: ``python bench/commands.py [--n N] [--stores sqlite,postgres]``
 """
 
@@ -86,38 +88,83 @@ def bare_fields(fields: dict[str, Any]) -> dict[str, Any]:
         caseworker_id=fields["caseworker_id"], occurred_on=fields["occurred_on"].isoformat())
 
 
-def run_cases(cases: Cases, enrolments: list[dict[str, Any]], n: int) -> tuple[float, list[UUID]]:
-    """Seconds for the N commands, and the enrolled case ids."""
-    follow_up = dict(FOLLOW_UP, occurred_on=days_ago(10))
-    versions: dict[UUID, int] = {}
-    started = time.perf_counter()
-    for fields in enrolments:
-        with recording_as("bench", Role.CASEWORKER):
-            saved = cases.enrol_case(**fields)
-        versions[saved.case_id] = saved.version
-    ids = list(versions)
-    for i in range(n - len(enrolments)):
-        case_id = ids[i % len(ids)]
-        with recording_as("bench", Role.CASEWORKER):
-            saved = cases.record_follow_up(case_id, versions[case_id], **follow_up)
-        versions[case_id] = saved.version
-    return time.perf_counter() - started, ids
+#: An operation of the workload: ("enrol", i) enrols the i-th person,
+#: ("follow_up", i) records a follow-up on the i-th enrolled case.
+Op = tuple[str, int]
 
 
-def run_bare(app: BareCases, enrolments: list[dict[str, Any]], n: int) -> float:
-    created = [bare_fields(fields) for fields in enrolments]
-    follow_up = dict(FOLLOW_UP, occurred_on=days_ago(10).isoformat())
-    ids: list[UUID] = []
-    started = time.perf_counter()
-    for fields in created:
-        case = BareCase(**fields)
-        app.save(case)
-        ids.append(case.id)
-    for i in range(n - len(ids)):
-        case = app.repository.get(ids[i % len(ids)])
-        case.record_follow_up(**follow_up)
-        app.save(case)
-    return time.perf_counter() - started
+def workload(n_cases: int, n: int) -> list[Op]:
+    """The enrolments, then follow-ups round-robin over the enrolled cases."""
+    return ([("enrol", i) for i in range(n_cases)]
+            + [("follow_up", i % n_cases) for i in range(n - n_cases)])
+
+
+class CasesRunner:
+    """Runs operations through Homeward's ``Cases``, each with the version it loaded."""
+
+    def __init__(self, cases: Cases, enrolments: list[dict[str, Any]]) -> None:
+        self.cases, self.enrolments = cases, enrolments
+        self.follow_up = dict(FOLLOW_UP, occurred_on=days_ago(10))
+        self.ids: list[UUID] = []
+        self.versions: dict[UUID, int] = {}
+
+    def __call__(self, ops: list[Op]) -> float:
+        started = time.perf_counter()
+        for kind, i in ops:
+            with recording_as("bench", Role.CASEWORKER):
+                if kind == "enrol":
+                    saved = self.cases.enrol_case(**self.enrolments[i])
+                    self.ids.append(saved.case_id)
+                else:
+                    case_id = self.ids[i]
+                    saved = self.cases.record_follow_up(case_id, self.versions[case_id],
+                                                        **self.follow_up)
+            self.versions[saved.case_id] = saved.version
+        return time.perf_counter() - started
+
+
+class BareRunner:
+    """Runs the same operations through the bare library: create, or get, change and save."""
+
+    def __init__(self, app: BareCases, enrolments: list[dict[str, Any]]) -> None:
+        self.app = app
+        self.created = [bare_fields(fields) for fields in enrolments]
+        self.follow_up = dict(FOLLOW_UP, occurred_on=days_ago(10).isoformat())
+        self.ids: list[UUID] = []
+
+    def __call__(self, ops: list[Op]) -> float:
+        started = time.perf_counter()
+        for kind, i in ops:
+            if kind == "enrol":
+                case = BareCase(**self.created[i])
+                self.app.save(case)
+                self.ids.append(case.id)
+            else:
+                case = self.app.repository.get(self.ids[i])
+                case.record_follow_up(**self.follow_up)
+                self.app.save(case)
+        return time.perf_counter() - started
+
+
+def interleaved(runners: list[Callable[[list[Op]], float]], ops: list[Op],
+                rounds: int) -> list[float]:
+    """Seconds per runner for all ``ops``, run in alternating slices.
+
+    Each round runs the next slice of the workload through every runner, the
+    runners taking turns to go first, so that a change in the machine's load
+    during the run (these machines are shared) falls on all of them alike
+    instead of on whichever ran last.
+    """
+    totals = [0.0] * len(runners)
+    size = -(-len(ops) // rounds)
+    for r, start in enumerate(range(0, len(ops), size)):
+        chunk = ops[start:start + size]
+        order = list(range(len(runners)))
+        if r % 2:
+            order.reverse()
+        for k in order:
+            totals[k] += runners[k](chunk)
+    return totals
 
 
 def raw_rows(n: int, n_cases: int, topic: str, size: int) -> list[tuple[UUID, int, str, bytes]]:
@@ -191,34 +238,34 @@ def scratch(store: str) -> Iterator[tuple[Path, Callable[[str], str]]]:
                                      .format(sql.Identifier(schema)))
 
 
-def measure(store: str, n: int) -> tuple[float, float, float]:
+def measure(store: str, n: int, rounds: int) -> tuple[float, float, float]:
     """Commands/s for Cases and bare, rows/s for raw."""
     n_cases = n // 10
     enrolments = inputs(n_cases)
+    ops = workload(n_cases, n)
     with scratch(store) as (tmp, url):
         # One instance directory, so both applications encrypt with the same generated key.
         instance = str(tmp / "instance")
         settings = Settings.from_env({"HOMEWARD_INSTANCE_PATH": instance,
                                       "HOMEWARD_DATABASE_URL": url("cases")})
-        services = bootstrap(settings)
-        try:
-            cases_seconds, ids = run_cases(services.cases, enrolments, n)
-            # The case streams hold one event per command, so they set the raw row size.
-            stored = [e for case_id in ids for e in services.cases.recorder.select_events(case_id)]
-        finally:
-            services.close()
-        size = round(sum(len(e.state) for e in stored) / len(stored))
-        topic = stored[-1].topic
-
         bare_settings = Settings.from_env({"HOMEWARD_INSTANCE_PATH": instance,
                                            "HOMEWARD_DATABASE_URL": url("bare")})
+        services = bootstrap(settings)
         if bare_settings.is_postgres:
             ensure_schema(bare_settings.database_url)
         bare = BareCases(env=bare_settings.eventsourcing_env())
         try:
-            bare_seconds = run_bare(bare, enrolments, n)
+            cases = CasesRunner(services.cases, enrolments)
+            cases_seconds, bare_seconds = interleaved(
+                [cases, BareRunner(bare, enrolments)], ops, rounds)
+            # The case streams hold one event per command, so they set the raw row size.
+            stored = [e for case_id in cases.ids
+                      for e in services.cases.recorder.select_events(case_id)]
         finally:
+            services.close()
             bare.close()
+        size = round(sum(len(e.state) for e in stored) / len(stored))
+        topic = stored[-1].topic
 
         rows = raw_rows(n, n_cases, topic, size)
         raw_url = url("raw")
@@ -233,6 +280,8 @@ def main(argv: list[str] | None = None) -> None:
     parser = argparse.ArgumentParser(description=__doc__.splitlines()[0])
     parser.add_argument("--n", type=int, default=2000, help="commands per run (default 2000)")
     parser.add_argument("--stores", default="sqlite,postgres", help="sqlite,postgres")
+    parser.add_argument("--rounds", type=int, default=20,
+                        help="slices of the workload, run by Cases and bare in turn (default 20)")
     args = parser.parse_args(argv)
     stores = [s.strip() for s in args.stores.split(",") if s.strip()]
     unknown = set(stores) - {"sqlite", "postgres"}
@@ -242,11 +291,12 @@ def main(argv: list[str] | None = None) -> None:
     print(f"N={args.n} commands ({args.n // 10} enrolments, {args.n - args.n // 10} follow-ups); "
           f"Python {platform.python_version()}; eventsourcing {version('eventsourcing')}; "
           "Cases and bare ev/s = commands/s (one save per command; an enrolment's save also "
-          "writes its identity key's event in Cases); raw = single-row transactions/s")
+          "writes its identity key's event in Cases); raw = single-row transactions/s; "
+          f"Cases and bare run the workload in {args.rounds} alternating slices")
     print(f"{'store':<9} {'commands':>8} {'Cases ev/s':>11} {'bare ev/s':>10} {'raw rows/s':>11} "
           f"{'Cases/bare':>11} {'bare/raw':>9}")
     for store in stores:
-        cases_rate, bare_rate, raw_rate = measure(store, args.n)
+        cases_rate, bare_rate, raw_rate = measure(store, args.n, max(1, args.rounds))
         print(f"{store:<9} {args.n:>8} {cases_rate:>11.1f} {bare_rate:>10.1f} {raw_rate:>11.1f} "
               f"{cases_rate / bare_rate:>11.2f} {bare_rate / raw_rate:>9.2f}", flush=True)
 
