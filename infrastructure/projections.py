@@ -19,7 +19,8 @@ from pathlib import Path
 from typing import Any
 
 from eventsourcing.persistence import Tracking
-from sqlalchemy import Engine, MetaData, create_engine, delete, event, text
+from sqlalchemy import Connection, Engine, MetaData, create_engine, delete, event, text
+from sqlalchemy.exc import DBAPIError
 
 from application.cases import Cases
 from application.projections.audit_log import AuditLogProjection
@@ -171,8 +172,7 @@ class Views:
                     yield got
                 finally:
                     if got:
-                        conn.execute(text("SELECT pg_advisory_unlock(:k)"), {"k": key})
-                        conn.commit()
+                        _unlock(conn, key)
             return
         assert self.lock_dir is not None
         self.lock_dir.mkdir(parents=True, exist_ok=True)
@@ -187,6 +187,16 @@ class Views:
             finally:
                 if got:
                     fcntl.flock(handle, fcntl.LOCK_UN)
+
+
+def _unlock(conn: Connection, key: int) -> None:
+    try:
+        conn.execute(text("SELECT pg_advisory_unlock(:k)"), {"k": key})
+        conn.commit()
+    except DBAPIError as error:
+        if not error.connection_invalidated:
+            raise
+        # The session is gone (the server restarted): its locks went with it.
 
 
 def catch_up(cases: Cases, projection: Any, view: SQLView, *, batch: int = BATCH,

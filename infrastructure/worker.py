@@ -6,7 +6,9 @@ runner on a subscription (LISTEN/NOTIFY on PostgreSQL, polling on SQLite).
 A watchdog restarts the runner when the log has events for the view but the
 view's position has not moved for a while: a lost notification otherwise
 stalls a subscription for ever.  A worker that cannot take a lock stands by
-and takes over when the holder dies (its lock dies with it).
+and takes over when the holder dies (its lock dies with it).  When the store
+goes away (a restart, a failover), every thread waits and tries again: the
+locks ended with their sessions, so the first worker back holds the views.
 """
 
 from __future__ import annotations
@@ -16,12 +18,16 @@ import threading
 from dataclasses import dataclass, field
 from typing import Any
 
+import sqlalchemy.exc as sa
+from eventsourcing.persistence import InterfaceError, OperationalError
 from eventsourcing.projection import BaseProjectionRunner
 
 from application.cases import Cases
 from infrastructure.bootstrap import Services
 
 log = logging.getLogger("homeward.worker")
+#: The store's errors that mean it is gone for now (restarting, unreachable).
+StoreUnavailable = (OperationalError, InterfaceError, sa.OperationalError, sa.InterfaceError)
 
 
 @dataclass
@@ -37,20 +43,36 @@ class ViewWorker:
     restarts: int = 0
 
     def run(self) -> None:
-        views = self.services.views
         while not self.stop.is_set():
-            with views.lock(self.name, wait=False) as got:
-                if not got:
-                    self.stop.wait(self.check_seconds)  # stand by
-                    continue
-                self.active.set()
-                try:
-                    self._run_live()
-                except Exception:  # a crash of the runner is reported and retried
-                    log.exception("view %s: runner failed; restarting", self.name)
-                    self.restarts += 1
-                finally:
-                    self.active.clear()
+            try:
+                self._hold_and_run()
+                continue
+            except StoreUnavailable as error:
+                # The store went away (a restart, a failover, the network) and the
+                # view's lock with its session: wait, then try to take it again.
+                log.warning("view %s: store unavailable (%s); retrying", self.name,
+                            type(error).__name__)
+            except Exception:  # the thread must outlive any one failure
+                log.exception("view %s: failed; retrying", self.name)
+            self.stop.wait(self.check_seconds)
+
+    def _hold_and_run(self) -> None:
+        with self.services.views.lock(self.name, wait=False) as got:
+            if not got:
+                self.stop.wait(self.check_seconds)  # stand by
+                return
+            self.active.set()
+            try:
+                self._run_live()
+            except StoreUnavailable as error:  # no trace: nothing is wrong with the code
+                log.warning("view %s: runner lost the store (%s); restarting", self.name,
+                            type(error).__name__)
+                self.restarts += 1
+            except Exception:  # a crash of the runner is reported and retried
+                log.exception("view %s: runner failed; restarting", self.name)
+                self.restarts += 1
+            finally:
+                self.active.clear()
 
     def _run_live(self) -> None:
         views, cases = self.services.views, self.services.cases
@@ -61,7 +83,12 @@ class ViewWorker:
         # The process's own Cases created the tables; runners starting together would
         # otherwise race on CREATE … IF NOT EXISTS in PostgreSQL's catalogue.
         env["CREATE_TABLE"] = "n"
-        if not self.services.settings.is_postgres:
+        if self.services.settings.is_postgres:
+            # The runner's own application only LISTENs and reads notifications: two
+            # connections, not a pool of five kept open per view (a worker holding
+            # every view would otherwise take some 50 of the server's connections).
+            env |= {"POSTGRES_POOL_SIZE": "1", "POSTGRES_MAX_OVERFLOW": "1"}
+        else:
             env["APPLICATION_RECORDER_TOPIC"] = (
                 "infrastructure.polling:PollingSQLiteApplicationRecorder")
         with BaseProjectionRunner(projection=projection, application_class=Cases,

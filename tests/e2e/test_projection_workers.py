@@ -8,6 +8,7 @@ import subprocess
 import sys
 import time
 from pathlib import Path
+from uuid import uuid4
 
 import pytest
 
@@ -16,14 +17,15 @@ from infrastructure.bootstrap import Services
 from infrastructure.demo import load_demo
 from infrastructure.settings import Settings
 from tests.builders import enrolment
+from tests.conftest import pg_connect
 
 HOMEWARD = str(Path(sys.executable).with_name("homeward"))
 
 
-def start(settings: Settings, *args: str) -> subprocess.Popen[str]:
+def start(settings: Settings, *args: str, **extra: str) -> subprocess.Popen[str]:
     """``homeward projections ARGS`` in its own process; its output goes to a log file."""
     env = {**os.environ, "HOMEWARD_INSTANCE_PATH": str(settings.instance_path),
-           "HOMEWARD_DATABASE_URL": settings.database_url}
+           "HOMEWARD_DATABASE_URL": settings.database_url, **extra}
     log = settings.instance_path / f"worker-{time.monotonic_ns()}.log"
     with open(log, "w") as out:
         process = subprocess.Popen([HOMEWARD, "projections", *args], env=env, text=True,
@@ -88,6 +90,34 @@ def test_a_standby_worker_takes_over_when_the_active_one_is_killed(
                 except subprocess.TimeoutExpired:
                     process.kill()
     assert second.returncode == 0, second.log.read_text()  # type: ignore[attr-defined]
+
+
+@pytest.mark.postgres
+@pytest.mark.parametrize("store_url", ["postgres"], indirect=True)
+def test_a_worker_whose_sessions_are_all_cut_takes_its_view_back_and_keeps_it_live(
+    settings: Settings, services: Services
+) -> None:
+    # Every connection of the worker carries this name, so that only its own are cut.
+    name = f"homeward-test-{uuid4().hex[:12]}"
+    worker = start(settings, "run", "case_list", PGAPPNAME=name)
+    log = worker.log  # type: ignore[attr-defined]
+    try:
+        assert wait_for(lambda: "active: case_list" in log.read_text())
+        # What a restart of the server or a failover does to a worker: every session ends,
+        # the view's lock with them.
+        with pg_connect() as conn:
+            cut = conn.execute("SELECT count(pg_terminate_backend(pid)) FROM pg_stat_activity "
+                               "WHERE application_name = %s", [name]).fetchone()
+        with recording_as("cw-1", Role.CASEWORKER):
+            saved = services.cases.enrol_case(**enrolment())
+
+        services.views.wait(saved.notification_id, timeout=30, names=("case_list",))
+    finally:
+        worker.send_signal(signal.SIGTERM)
+        worker.wait(15)
+    assert cut is not None and cut[0] > 0
+    assert worker.returncode == 0, log.read_text()
+    assert "lost the store" in log.read_text() or "store unavailable" in log.read_text()
 
 
 @pytest.mark.parametrize("args", [["rebuild", "nope"], ["checksum", "all", "extra"]])
