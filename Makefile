@@ -34,8 +34,10 @@ browser:
 	  $$SUDO apt-get update -qq && \
 	  DEBIAN_FRONTEND=noninteractive $$SUDO apt-get install -y -qq chromium fonts-wqy-microhei; }
 
+# The multi-process test restarts the PostgreSQL server, so it runs alone, after the rest.
 test: install postgres browser
-	$(BIN)/pytest
+	$(BIN)/pytest -m "not multiprocess"
+	$(BIN)/pytest -m multiprocess -s
 	$(BIN)/ruff check domain application infrastructure web tests bench
 	$(BIN)/lint-imports
 
