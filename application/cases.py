@@ -15,6 +15,7 @@ from uuid import UUID
 from eventsourcing.application import AggregateNotFoundError, Application, ProcessingEvent
 from eventsourcing.persistence import IntegrityError, JSONTranscoder, Recording
 
+from application.activities import ActivityCommands
 from application.errors import CaseNotFoundError, ConcurrentEditError
 from application.identity import identity_value, keyed_hasher
 from application.integrity import ChainBreak, ChainedRecord, verify_stream
@@ -50,7 +51,7 @@ class Saved:
     warnings: tuple[str, ...] = ()
 
 
-class Cases(MoneyCommands, TargetCommands, Application):
+class Cases(ActivityCommands, MoneyCommands, TargetCommands, Application):
     """Records what happens in returnees' cases."""
 
     name = "cases"

@@ -6,6 +6,7 @@ from dataclasses import dataclass
 from datetime import date, datetime
 from uuid import UUID
 
+from domain.activities import Attendance
 from domain.case import Case
 from domain.loans import Loan
 from domain.records import Business, Correction, Pairing, Training, Transfer
@@ -49,6 +50,7 @@ class CaseState:
     transfer: Transfer | None
     recorded_at: datetime
     chain_head: str
+    activities: tuple[Attendance, ...] = ()
 
 
 def case_state(case: Case) -> CaseState:
@@ -68,4 +70,5 @@ def case_state(case: Case) -> CaseState:
         corrections=tuple(case.corrections.values()), loans=tuple(case.loans.values()),
         subsidies=tuple(case.subsidies.values()), transfer=case.transfer,
         recorded_at=case.modified_on, chain_head=case.chain_head,
+        activities=tuple(case.activities.values()),
     )

@@ -17,6 +17,7 @@ from uuid import UUID
 from eventsourcing.domain import event
 
 from domain import corrections, loans, subsidies
+from domain.activities import Attendance
 from domain.case_checks import CaseChecks
 from domain.codes import IdNumber, Mobile, Sex, Uscc
 from domain.divisions import StatisticalCode, divisions
@@ -68,7 +69,7 @@ from domain.values import (
 #: Events that mean the caseworker was in touch with the person.
 CONTACT_EVENTS = frozenset(
     {"Enrolled", "NeedsAssessed", "TrainingEnrolled", "TrainingCompleted",
-     "MentoringSessionHeld", "ServiceDelivered", "JobsReported"}
+     "MentoringSessionHeld", "ServiceDelivered", "JobsReported", "ActivityAttended"}
 )
 #: The field naming the sub-record an event concerns, where it has one.
 _REF_FIELDS = {
@@ -176,6 +177,7 @@ class Case(LoanCommands, SubsidyCommands, CaseChecks, AuditedAggregate):
         self.loans: dict[str, Loan] = {}
         self.subsidies: dict[str, Subsidy] = {}
         self.transfer: Transfer | None = None
+        self.activities: dict[str, Attendance] = {}
         self.facts: dict[int, tuple[str, str | None, dict[str, str], bool]] = {}
 
     # --------------------------------------------------------------- assessment
@@ -533,6 +535,25 @@ class Case(LoanCommands, SubsidyCommands, CaseChecks, AuditedAggregate):
         resource_ref: str | None,
     ) -> None:
         pass
+
+    def attend_activity(self, *, attendance: Attendance) -> None:
+        """Record that the person attended a group activity (集中服务活动)."""
+        self.check_open()
+        if attendance.activity_id in self.activities:
+            raise StateConflictError("case_no", "already_attended",
+                                     "the case records this activity already")
+        self._attend_activity(
+            occurred_on=self.check_effective(attendance.held_on),
+            activity_id=attendance.activity_id, kind=attendance.kind,
+            title=attendance.title, district=attendance.district,
+        )
+
+    @event("ActivityAttended")
+    def _attend_activity(
+        self, occurred_on: date, activity_id: str, kind: str, title: str, district: str
+    ) -> None:
+        self.activities[activity_id] = Attendance(activity_id, kind, title, occurred_on,
+                                                  district)
 
     # -------------------------------------------------------------- corrections
     class RecordCorrected(AuditedAggregate.Event):

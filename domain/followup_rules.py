@@ -147,6 +147,10 @@ def _service(s: Schedule, e: Any) -> None:
     s.satisfy("F14")
 
 
+def _activity_attended(s: Schedule, e: Any) -> None:
+    s.satisfy("F2")  # a group activity after the course is one of the "5+3" services
+
+
 # ---------------------------------------------------------------- mentoring
 def _mentor_assigned(s: Schedule, e: Any) -> None:
     s.session_minutes[e.pairing_ref] = e.counted_session_minutes
@@ -322,6 +326,7 @@ HANDLERS: dict[str, Handler] = {
     "BusinessClosed": _business_closed,
     "FollowUpRecorded": _follow_up,
     "ServiceDelivered": _service,
+    "ActivityAttended": _activity_attended,
     "LoanApplied": _loan_applied,
     "LoanGranted": _loan_granted,
     "LoanExtended": _loan_extended,

@@ -45,6 +45,8 @@ KPIS: dict[str, str] = {
     "loan_repaid_on_time": "total",
     "loan_compensated": "total",  # 代偿率 = compensated ÷ due, or ÷ granted (分)
     "resource_matching": "total",  # 资源对接次数
+    "activities_held": "people",  # 活动场次: distinct activities attended, in their district
+    "activity_attendances": "total",  # 惠及人次: attendances, in the activity's district
 }
 #: Months after a pass within which a registered business counts as a start ([C] 6 or 12).
 START_WINDOW_MONTHS = 6
@@ -108,13 +110,15 @@ class _Reader:
 
     def add(self, kpi: str, version: int, on: date, value: int = 1, *,
             loan_group: str | None = None, course: str | None = None,
-            source_version: int | None = None) -> None:
-        """A fact dated ``on``, in the district that owned the case at ``version``."""
+            source_version: int | None = None, district: str | None = None,
+            person: str | None = None) -> None:
+        """A fact dated ``on``, in the district that owned the case at ``version``
+        (or in ``district``), of the case's person (or of what ``person`` names)."""
         case = self.case
         self.facts.append(Fact(
-            case_id=case.id, kpi=kpi, on=on, district=self.districts[version],
+            case_id=case.id, kpi=kpi, on=on, district=district or self.districts[version],
             returnee_type=case.returnee_type, sex=case.sex, loan_group=loan_group,
-            course=course, value=value, person=str(case.id),
+            course=course, value=value, person=person or str(case.id),
             source_version=version if source_version is None else source_version,
         ))
 
@@ -206,6 +210,15 @@ class _Reader:
         if event.service == Service.RESOURCE_MATCHING:
             self.add("resource_matching", version, self.effective(version))
 
+    # ---------------------------------------------------------------- activities
+    def activity_attended(self, event: Any, version: int) -> None:
+        # Placed in the activity's district, so that a district's 活动场次 and 惠及人次
+        # are the activities it held and who came, wherever their cases are kept.
+        on = self.effective(version)
+        self.add("activities_held", version, on, district=event.district,
+                 person=event.activity_id)  # distinct activities, not people
+        self.add("activity_attendances", version, on, district=event.district)
+
 
 _READERS: dict[str, Callable[[_Reader, Any, int], None]] = {
     "TrainingCompleted": _Reader.training_completed,
@@ -216,4 +229,5 @@ _READERS: dict[str, Callable[[_Reader, Any, int], None]] = {
     "LoanRecovered": _Reader.recovered,
     "LoanWrittenOff": _Reader.written_off,
     "ServiceDelivered": _Reader.service_delivered,
+    "ActivityAttended": _Reader.activity_attended,
 }

@@ -23,12 +23,14 @@ from sqlalchemy import Connection, Engine, MetaData, create_engine, delete, even
 from sqlalchemy.exc import DBAPIError
 
 from application.cases import Cases
+from application.projections.activities import ActivitiesProjection
 from application.projections.audit_log import AuditLogProjection
 from application.projections.case_list import CaseListProjection
 from application.projections.data_quality import DataQualityProjection
 from application.projections.indicators import IndicatorsProjection
 from application.projections.work_queue import WorkQueueProjection
 from infrastructure.settings import Settings, postgres_env
+from infrastructure.views.activities import SQLActivitiesView
 from infrastructure.views.audit_log import SQLAuditLogView
 from infrastructure.views.base import SQLView, ViewDatabase
 from infrastructure.views.case_list import SQLCaseListView
@@ -44,6 +46,7 @@ REGISTRY: dict[str, tuple[type[SQLView], Callable[[Any, Cases], Any]]] = {
     "indicators": (SQLIndicatorsView, lambda view, cases: IndicatorsProjection(view, cases)),
     "data_quality": (SQLDataQualityView,
                      lambda view, cases: DataQualityProjection(view, cases)),
+    "activities": (SQLActivitiesView, lambda view, cases: ActivitiesProjection(view, cases)),
 }
 BATCH = 500
 STATUS_COUNT_LIMIT = 10_000

@@ -12,6 +12,7 @@ import pytest
 from eventsourcing.persistence import StoredEvent
 
 from application.integrity import ChainedRecord, verify_stream
+from domain.activities import Activity
 from domain.case import Case
 from domain.recording import AuditedAggregate
 from domain.reveals import Disclosure, ExportDisclosure
@@ -73,7 +74,7 @@ def test_the_first_golden_case_replays_to_its_known_state() -> None:
 def test_every_event_type_has_a_golden_example() -> None:
     topics = {s.topic for path in GOLDEN for s in stored_events(path)}
 
-    aggregates = (Case, UniqueKey, Targets, Disclosure, ExportDisclosure)
+    aggregates = (Case, UniqueKey, Targets, Disclosure, ExportDisclosure, Activity)
     missing = set().union(*(event_topics(a) for a in aggregates)) - topics
 
     assert not missing, f"add these to a new golden fixture file: {sorted(missing)}"
