@@ -2,7 +2,11 @@
 
 from __future__ import annotations
 
+import zlib
+from collections.abc import Iterator
+from contextlib import contextmanager
 from dataclasses import dataclass
+from typing import Any
 
 import psycopg
 from psycopg import sql
@@ -32,27 +36,55 @@ class Services:
 
 def bootstrap(settings: Settings) -> Services:
     """Build the services for ``settings`` (once per process)."""
-    if settings.is_postgres:
-        ensure_schema(settings.database_url)
     rules = load_rule_book([settings.rules_dir] if settings.rules_dir else [])
-    cases = Cases(
-        env=settings.eventsourcing_env(),
-        identity_hasher=settings.keys.identity_hasher(),
-        rules=rules,
-    )
-    views = build_views(settings, cases)
-    store = account_store(settings, views.db.engine, views.db.metadata)
+    with schema_lock(settings):
+        if settings.is_postgres:
+            ensure_schema(settings.database_url)
+        cases = Cases(
+            env=settings.eventsourcing_env(),
+            identity_hasher=settings.keys.identity_hasher(),
+            rules=rules,
+        )
+        views = build_views(settings, cases)
+        store = account_store(settings, views.db.engine, views.db.metadata)
     return Services(settings=settings, cases=cases, views=views, accounts=Accounts(store))
+
+
+@contextmanager
+def schema_lock(settings: Settings) -> Iterator[None]:
+    """One process at a time creates the schema's tables, types and functions.
+
+    Web workers and projection workers start together.  PostgreSQL refuses two
+    sessions creating the same schema, table or type at once (a duplicate key in
+    its catalogue) or replacing the same function ("tuple concurrently updated"),
+    so each process takes its turn; the others find everything in place.
+    """
+    if not settings.is_postgres:
+        yield
+        return
+    env = postgres_env(settings.database_url)
+    key = zlib.crc32(f"homeward-schema-{env['POSTGRES_SCHEMA']}".encode())
+    with _connect(env) as conn:
+        conn.execute("SET lock_timeout = '60s'")  # a start never waits for ever
+        conn.execute("SELECT pg_advisory_lock(%s)", [key])
+        try:
+            yield
+        finally:
+            conn.execute("SELECT pg_advisory_unlock(%s)", [key])
 
 
 def ensure_schema(url: str) -> None:
     """Create the PostgreSQL schema named in the URL if it is missing."""
     env = postgres_env(url)
-    with psycopg.connect(
-        dbname=env["POSTGRES_DBNAME"], host=env["POSTGRES_HOST"], port=env["POSTGRES_PORT"],
-        user=env["POSTGRES_USER"], password=env["POSTGRES_PASSWORD"] or None,
-        connect_timeout=int(env["POSTGRES_CONNECT_TIMEOUT"]), autocommit=True,
-    ) as conn:
+    with _connect(env) as conn:
         conn.execute(
             sql.SQL("CREATE SCHEMA IF NOT EXISTS {}").format(sql.Identifier(env["POSTGRES_SCHEMA"]))
         )
+
+
+def _connect(env: dict[str, str]) -> psycopg.Connection[Any]:
+    return psycopg.connect(
+        dbname=env["POSTGRES_DBNAME"], host=env["POSTGRES_HOST"], port=env["POSTGRES_PORT"],
+        user=env["POSTGRES_USER"], password=env["POSTGRES_PASSWORD"] or None,
+        connect_timeout=int(env["POSTGRES_CONNECT_TIMEOUT"]), autocommit=True,
+    )
