@@ -51,6 +51,19 @@ class Saved:
     warnings: tuple[str, ...] = ()
 
 
+@dataclass(frozen=True)
+class DuplicateKeys:
+    """The keyed hashes by which an enrolment is compared with the cases already open."""
+
+    mobile_hash: str | None
+    name_birth_hash: str
+    id_hash: str
+
+
+#: Looks at an enrolment's keys before it is saved (see ``Cases.enrol_case``).
+Screen = Callable[[DuplicateKeys], str | None]
+
+
 class Cases(ActivityCommands, MoneyCommands, TargetCommands, Application):
     """Records what happens in returnees' cases."""
 
@@ -96,12 +109,25 @@ class Cases(ActivityCommands, MoneyCommands, TargetCommands, Application):
         transcoder.register(DateAsISO())
 
     # ------------------------------------------------------------------ commands
-    def enrol_case(self, *, case_no: str | None = None, **fields: Any) -> Saved:
-        """Open a case; its ID number may be held by no other open case."""
+    def enrol_case(self, *, case_no: str | None = None, screen: Screen | None = None,
+                   **fields: Any) -> Saved:
+        """Open a case; its ID number may be held by no other open case.
+
+        ``screen``, when given, sees the keyed hashes of the checked enrolment
+        before anything is saved: it may refuse by raising, or return a note that
+        replaces the enrolment's (saying why a possible duplicate is enrolled).
+        """
         if case_no in (None, ""):
             case_no = _fresh_case_no(fields)
+        checked: Case | None = None
+        if screen is not None:
+            checked = Case.enrol(case_no=case_no, **fields)
+            note = screen(self._keys(checked))
+            if note is not None:
+                fields, checked = {**fields, "note": note}, None
         for attempt in range(ATTEMPTS):
-            case = Case.enrol(case_no=case_no, **fields)
+            case = checked if attempt == 0 and checked is not None else \
+                Case.enrol(case_no=case_no, **fields)
             if attempt == 0:
                 # Most people are new: claim their key without reading it first. If it
                 # exists, the save fails and the next attempt reads and claims it.
@@ -258,16 +284,14 @@ class Cases(ActivityCommands, MoneyCommands, TargetCommands, Application):
         return recordings[-1].notification.id if recordings else None
 
     # ------------------------------------------------------------------- queries
-    def duplicate_keys(self, **fields: Any) -> tuple[str | None, str, str]:
+    def duplicate_keys(self, **fields: Any) -> DuplicateKeys:
         """The keyed hashes (phone, name + birth date, ID number) an enrolment would have.
 
         The fields are checked as ``enrol_case`` checks them (a bad one raises its
         error) and nothing is saved.
         """
-        probe = Case.enrol(**{**fields, "case_no": fields.get("case_no") or _fresh_case_no(fields)})
-        hasher = self.identity_hasher
-        return (hasher(phone_value(probe.mobile)) if probe.mobile else None,
-                hasher(name_birth_value(probe.name, probe.birth_date)), self._identity(probe))
+        return self._keys(Case.enrol(
+            **{**fields, "case_no": fields.get("case_no") or _fresh_case_no(fields)}))
 
     def get_case(self, case_id: UUID, *, version: int | None = None) -> CaseState:
         """The case as it stands (or stood at ``version``)."""
@@ -330,6 +354,12 @@ class Cases(ActivityCommands, MoneyCommands, TargetCommands, Application):
 
     def _exists(self, stream_id: UUID) -> bool:
         return bool(self.recorder.select_events(stream_id, limit=1))
+
+    def _keys(self, case: Case) -> DuplicateKeys:
+        hasher = self.identity_hasher
+        return DuplicateKeys(hasher(phone_value(case.mobile)) if case.mobile else None,
+                             hasher(name_birth_value(case.name, case.birth_date)),
+                             self._identity(case))
 
     def _identity(self, case: Case) -> str:
         return self.identity_hasher(identity_value(case.id_type, case.id_number))

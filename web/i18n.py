@@ -11,7 +11,7 @@ catalogue lacks is remembered, so a test can walk the pages and name them.
 from __future__ import annotations
 
 import os
-from functools import cached_property
+from functools import cache, cached_property
 from pathlib import Path
 from typing import Any
 
@@ -60,8 +60,12 @@ class HomewardBabel(Babel):
         return CheckedDomain(domain=self.domain)
 
 
-def select_locale() -> str:
+def select_locale() -> Locale:
     """The signed-in user's language, else ``?lang=``/cookie, else Chinese."""
+    return _parsed(_chosen_locale())
+
+
+def _chosen_locale() -> str:
     if getattr(g, "api_account", None) is not None:
         return str(g.api_account.language)
     wanted = request.args.get("lang") or request.cookies.get("lang")
@@ -70,6 +74,13 @@ def select_locale() -> str:
     if current_user and current_user.is_authenticated:
         return str(current_user.account.language)
     return "zh_CN"
+
+
+@cache
+def _parsed(identifier: str) -> Locale:
+    """Babel's ``Locale`` for an identifier, parsed once: parsing looks the locale
+    data up on disk, which every request would otherwise repeat."""
+    return Locale.parse(identifier)
 
 
 def compile_catalogues(target: Path) -> Path:

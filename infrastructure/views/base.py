@@ -18,6 +18,7 @@ from contextvars import ContextVar
 from dataclasses import dataclass
 from datetime import UTC, datetime
 from typing import Any
+from functools import cached_property
 
 from eventsourcing.persistence import IntegrityError, Tracking
 from sqlalchemy import (
@@ -30,6 +31,7 @@ from sqlalchemy import (
     String,
     Table,
     exc,
+    bindparam,
     func,
     select,
     update,
@@ -71,13 +73,17 @@ class ViewDatabase:
         return (postgresql.insert if self.is_postgres else sqlite.insert)(table)
 
     def generation(self, conn: Connection, view: str) -> int:
-        found = conn.execute(
-            select(self.generations.c.generation).where(self.generations.c.view == view)
-        ).scalar()
+        found = conn.execute(self._generation_of, {"view": view}).scalar()
         return int(found) if found is not None else 1
 
 
 @dataclass
+    @cached_property
+    def _generation_of(self) -> Any:
+        """The generation lookup, built once: every read of a view asks it."""
+        return select(self.generations.c.generation).where(
+            self.generations.c.view == bindparam("view"))
+
 class _Batch:
     """An open batch: its connection, generation, last position and buffered upserts."""
 

@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+from functools import cached_property
 from typing import Any
 
 from eventsourcing.persistence import Tracking
@@ -16,6 +17,7 @@ from sqlalchemy import (
     Table,
     Uuid,
     and_,
+    bindparam,
     func,
     or_,
     select,
@@ -35,6 +37,10 @@ class SQLCaseListView(SQLView, CaseListView):
 
     def tracking_key(self, generation: int) -> str:
         return f"{self.name}.v{SHAPE}@{generation}"
+
+    @cached_property
+    def _statements(self) -> dict[Table, Any]:
+        return {}
 
     def define_tables(self, metadata: MetaData, suffix: str) -> dict[str, Table]:
         name = f"case_list_v{SHAPE}{suffix}"
@@ -100,17 +106,26 @@ class SQLCaseListView(SQLView, CaseListView):
 
     def possible_duplicates(self, *, mobile_hash: str | None, name_birth_hash: str | None,
                             limit: int = 20) -> list[CaseRow]:
+        if not (mobile_hash or name_birth_hash):
+            return []
         with self.reading() as (conn, tables):
-            table = tables["cases"]
-            matches = [table.c[column] == value for column, value in
-                       (("mobile_hash", mobile_hash), ("name_birth_hash", name_birth_hash))
-                       if value]
-            if not matches:
-                return []
-            rows = conn.execute(select(table).where(or_(*matches))
-                                .order_by(table.c.enrolled_on.desc(), table.c.case_no)
-                                .limit(limit))
+            rows = conn.execute(self._duplicates_of(tables["cases"]),
+                                {"mobile_hash": mobile_hash or None,
+                                 "name_birth_hash": name_birth_hash or None, "limit": limit})
             return [_row(r._mapping) for r in rows]
+
+    def _duplicates_of(self, table: Table) -> Any:
+        """The possible-duplicates query of a generation's table, built once per table
+        (every enrolment asks it; a NULL hash matches nothing)."""
+        statement = self._statements.get(table)
+        if statement is None:
+            statement = self._statements[table] = (
+                select(table)
+                .where(or_(table.c.mobile_hash == bindparam("mobile_hash"),
+                           table.c.name_birth_hash == bindparam("name_birth_hash")))
+                .order_by(table.c.enrolled_on.desc(), table.c.case_no)
+                .limit(bindparam("limit")))
+        return statement
 
 
 def _within(column: Any, prefix: str) -> Any:

@@ -4,6 +4,7 @@ from __future__ import annotations
 
 from datetime import date
 
+from application.cases import DuplicateKeys
 from application.projections.audit_log import AuditQuery
 from application.projections.case_list import CaseQuery
 from domain.recording import Role, recording_as
@@ -27,11 +28,13 @@ def test_possible_duplicates_are_found_by_phone_or_by_name_and_birth_date(
         by_person = cases.duplicate_keys(**enrolment(
             name="林芳", id_number=an_id_number("370302", born=born, sex="F"), mobile=None))
 
-    assert [r.case_no for r in view.possible_duplicates(
-        mobile_hash=by_phone[0], name_birth_hash=by_phone[1])] == [phone.case_no]
-    assert [r.case_no for r in view.possible_duplicates(
-        mobile_hash=by_person[0], name_birth_hash=by_person[1])] == [person.case_no]
-    assert "13911112222" not in str(view.possible_duplicates(mobile_hash=by_phone[0],
+    def found(keys: DuplicateKeys) -> list[str]:
+        return [r.case_no for r in view.possible_duplicates(
+            mobile_hash=keys.mobile_hash, name_birth_hash=keys.name_birth_hash)]
+
+    assert found(by_phone) == [phone.case_no]
+    assert found(by_person) == [person.case_no]
+    assert "13911112222" not in str(view.possible_duplicates(mobile_hash=by_phone.mobile_hash,
                                                              name_birth_hash=None))
 
 

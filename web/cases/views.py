@@ -9,7 +9,7 @@ from flask import flash, make_response, redirect, render_template, request, url_
 from marshmallow import ValidationError
 from werkzeug.wrappers import Response
 
-from application.cases import Saved
+from application.cases import DuplicateKeys, Saved
 from application.errors import CaseNotFoundError
 from application.investigation import InvestigationError, diff, flatten, history, state_at
 from application.projections.case_list import CaseRow
@@ -39,6 +39,9 @@ from web.readside import settle
 READERS = (Role.CASEWORKER, Role.SUPERVISOR, Role.INVESTIGATOR)
 #: The prefix that marks an enrolment made despite possible duplicates, in its note.
 DUPLICATE_NOTE = "[POSSIBLE DUPLICATE OF {cases}] {reason}"
+#: The enrolment form's schema, made once: its messages are lazy, so one instance
+#: serves every request and language, and building one copies all its fields.
+ENROL_SCHEMA = EnrolCaseSchema()
 Page = str | tuple[str, int] | Response
 
 
@@ -82,7 +85,7 @@ def enrol() -> Page:
     if request.method == "GET":
         return _enrol_page(who, {}, {"occurred_on": today().isoformat()})
     try:
-        saved = _enrol(who, EnrolCaseSchema().load(request.form))
+        saved = _enrol(who, ENROL_SCHEMA.load(request.form))
     except ValidationError as error:
         return _enrol_page(who, _errors(error), request.form), 422
     except PossibleDuplicates as found:
@@ -163,16 +166,20 @@ def _enrol(who: Account, fields: dict[str, Any]) -> Saved:
     services = _services()
     reason = fields.pop("duplicate_reason") or ""
     _check_reach(who, fields)
-    mobile_hash, person_hash, identity = services.cases.duplicate_keys(**fields)
-    rows = services.views["case_list"].possible_duplicates(
-        mobile_hash=mobile_hash, name_birth_hash=person_hash)
-    held = any(r.id_hash == identity and r.status == "OPEN" for r in rows)
-    if rows and not held:  # a held ID number is refused outright by the enrolment itself
+
+    def screen(keys: DuplicateKeys) -> str | None:
+        rows = services.views["case_list"].possible_duplicates(
+            mobile_hash=keys.mobile_hash, name_birth_hash=keys.name_birth_hash)
+        held = any(r.id_hash == keys.id_hash and r.status == "OPEN" for r in rows)
+        if not rows or held:  # a held ID number is refused outright by the enrolment itself
+            return None
         if not reason:
             raise PossibleDuplicates(rows, asked="confirm_duplicates" in request.form)
         note = DUPLICATE_NOTE.format(cases=", ".join(r.case_no for r in rows), reason=reason)
-        fields["note"] = "\n\n".join(filter(None, (note, fields.get("note"))))[:2000]
-    return services.cases.enrol_case(**{k: v for k, v in fields.items() if v is not None})
+        return "\n\n".join(filter(None, (note, fields.get("note"))))[:2000]
+
+    return services.cases.enrol_case(screen=screen,
+                                     **{k: v for k, v in fields.items() if v is not None})
 
 
 def _check_reach(who: Account, fields: dict[str, Any]) -> None:
