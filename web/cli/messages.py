@@ -183,6 +183,8 @@ MESSAGES: dict[str, dict[str, str]] = {
     "kpi_loan_repaid_on_time": {"zh": "按期还款额（元）", "en": "repaid on time (yuan)"},
     "kpi_loan_compensated": {"zh": "代偿额（元）", "en": "compensated (yuan)"},
     "kpi_resource_matching": {"zh": "资源对接次数", "en": "resource matchings"},
+    "kpi_activities_held": {"zh": "活动场次", "en": "activities held"},
+    "kpi_activity_attendances": {"zh": "惠及人次", "en": "attendances at activities"},
     "kpi_pass_rate": {"zh": "培训合格率", "en": "training pass rate"},
     "kpi_start_rate": {"zh": "培训后创业率", "en": "start rate after training"},
     "kpi_jobs_per_start": {"zh": "创业带动就业比", "en": "jobs per supported start"},

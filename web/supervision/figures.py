@@ -24,12 +24,15 @@ LABELS = {
     "loan_repaid_on_time": _l("Repaid on time"),
     "loan_compensated": _l("Compensated by the guarantee fund"),
     "resource_matching": _l("Resource matchings"),
+    "activities_held": _l("Activities held"),
+    "activity_attendances": _l("Attendances at activities"),
 }
 #: Indicators counted in 分: shown as money, charted in yuan.
 MONEY = frozenset({"loan_granted", "loan_settled", "loan_due", "loan_repaid_on_time",
                    "loan_compensated"})
 #: The indicators each district and month is compared on (tables and charts).
-MAIN = ("training_completions", "training_passed", "supported_start", "jobs", "loan_granted")
+MAIN = ("training_completions", "training_passed", "supported_start", "jobs", "loan_granted",
+        "activities_held", "activity_attendances")
 #: name → (numerator, denominator, denominator measure): the year's rates.
 RATES = {
     "pass_rate": (_l("Training pass rate"), "training_passed", "training_completions"),
@@ -143,7 +146,7 @@ def _districts_with_facts(view: IndicatorsView, year: int) -> list[str]:
     rows = view.summarise("training_completions", date_from=date(year, 1, 1),
                           date_to=date(year, 12, 31), by=("district",))
     found = {row.district for row in rows if row.district}
-    for kpi in ("supported_start", "loan_granted"):
+    for kpi in ("supported_start", "loan_granted", "activity_attendances"):
         found |= {row.district for row in view.summarise(
             kpi, date_from=date(year, 1, 1), date_to=date(year, 12, 31), by=("district",))
             if row.district}
