@@ -12,13 +12,14 @@ from __future__ import annotations
 
 import hashlib
 import json
+import zlib
 from collections.abc import Iterator
 from contextlib import contextmanager
 from contextvars import ContextVar
 from dataclasses import dataclass
 from datetime import UTC, datetime
-from typing import Any
 from functools import cached_property
+from typing import Any
 
 from eventsourcing.persistence import IntegrityError, Tracking
 from sqlalchemy import (
@@ -30,10 +31,11 @@ from sqlalchemy import (
     MetaData,
     String,
     Table,
-    exc,
     bindparam,
+    exc,
     func,
     select,
+    text,
     update,
 )
 from sqlalchemy.dialects import postgresql, sqlite
@@ -76,14 +78,14 @@ class ViewDatabase:
         found = conn.execute(self._generation_of, {"view": view}).scalar()
         return int(found) if found is not None else 1
 
-
-@dataclass
     @cached_property
     def _generation_of(self) -> Any:
         """The generation lookup, built once: every read of a view asks it."""
         return select(self.generations.c.generation).where(
             self.generations.c.view == bindparam("view"))
 
+
+@dataclass
 class _Batch:
     """An open batch: its connection, generation, last position and buffered upserts."""
 
@@ -118,9 +120,26 @@ class SQLView(View):
         key = (self.name, generation)
         if key not in self.db.defined:
             tables = self.define_tables(self.db.metadata, f"_g{generation}")
-            self.db.metadata.create_all(self.db.engine, list(tables.values()))
+            try:
+                self._create(tables, f"{self.name}_g{generation}")
+            except BaseException:  # defined again on the next try, not left half-known
+                for table in tables.values():
+                    self.db.metadata.remove(table)
+                raise
             self.db.defined[key] = tables
         return self.db.defined[key]
+
+    def _create(self, tables: dict[str, Table], label: str) -> None:
+        """Create the tables unless they exist, one process at a time on PostgreSQL.
+
+        Web and projection workers meet a new generation at once; two sessions
+        creating one table together collide in PostgreSQL's catalogue.
+        """
+        with self.db.engine.begin() as conn:
+            if self.db.is_postgres:
+                key = zlib.crc32(f"homeward-ddl-{self.db.metadata.schema}-{label}".encode())
+                conn.execute(text("SELECT pg_advisory_xact_lock(:k)"), {"k": key})
+            self.db.metadata.create_all(conn, list(tables.values()))
 
     def forget_tables(self, generation: int) -> None:
         """Forget a dropped generation's table definitions."""

@@ -7,7 +7,7 @@ from pathlib import Path
 
 import pytest
 
-from infrastructure.bootstrap import bootstrap
+from infrastructure.bootstrap import Services, bootstrap
 from tests.conftest import make_settings
 
 STARTING = 6
@@ -44,3 +44,35 @@ def test_processes_starting_together_on_a_new_schema_and_again_all_start(
     again = start_together(store_url, tmp_path / "instance")
 
     assert first == [] and again == []
+
+
+@pytest.mark.postgres
+@pytest.mark.parametrize("store_url", ["postgres"], indirect=True)
+def test_processes_reading_the_views_first_at_one_moment_all_get_them_then_and_after(
+    store_url: str, tmp_path: Path
+) -> None:
+    # A view's tables are created on first use; several processes' first uses at once.
+    everyone = [bootstrap(make_settings(store_url, tmp_path / "instance"))
+                for _ in range(STARTING)]
+    barrier, errors = threading.Barrier(STARTING), []
+
+    def read_every_view(services: Services) -> None:
+        barrier.wait()
+        for _ in range(2):  # a failed first use must not break the next one
+            for name in services.views.views:
+                try:
+                    services.views[name].checksum()
+                except Exception as error:  # every failure is the finding
+                    errors.append(f"{name}: {error!r:.300}")
+
+    threads = [threading.Thread(target=read_every_view, args=(s,)) for s in everyone]
+    try:
+        for thread in threads:
+            thread.start()
+        for thread in threads:
+            thread.join(120)
+    finally:
+        for services in everyone:
+            services.close()
+
+    assert errors == []
