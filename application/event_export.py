@@ -10,22 +10,19 @@ number of cases (four short strings each), not with the number of events.
 from __future__ import annotations
 
 import json
-from collections.abc import Callable, Iterator
-from datetime import date, datetime
-from decimal import Decimal
-from functools import cache
+from collections.abc import Callable, Iterator, Mapping, Sequence
+from dataclasses import dataclass, field
+from datetime import datetime
 from typing import TYPE_CHECKING, Any
 from uuid import UUID
 
-from cryptography.hazmat.primitives.ciphers.aead import AESGCM
-from eventsourcing.utils import resolve_topic
-
+from application.decoding import Decoder
 from application.projections import case_topics
 from application.projections.case_list import masked_id, masked_mobile
 from domain.values import BUREAU_TZ
 
 if TYPE_CHECKING:
-    from eventsourcing.persistence import Mapper, Notification
+    from eventsourcing.persistence import Notification
 
     from application.cases import Cases
     from application.exports import ExportFilter
@@ -38,82 +35,6 @@ METADATA = frozenset({"originator_id", "originator_version", "originator_topic",
 PERSONAL = ("id_number", "mobile")
 
 
-def plain(value: Any) -> Any:
-    """A value as JSON has it: dates in ISO 8601, ids and decimals as text."""
-    if value is None or isinstance(value, (str, int)):  # bool is an int
-        return value
-    if isinstance(value, (date, datetime)):
-        return value.isoformat()
-    if isinstance(value, (UUID, Decimal)):
-        return str(value)
-    if isinstance(value, dict):
-        return {str(k): plain(v) for k, v in value.items()}
-    if isinstance(value, (list, tuple, set, frozenset)):
-        return [plain(v) for v in value]
-    return str(value)
-
-
-@cache
-def _upcasts(topic: str) -> bool:
-    return int(getattr(resolve_topic(topic), "class_version", 1) or 1) > 1
-
-
-#: The library's typed JSON values, and their plain text (what ``plain`` makes of them).
-_TYPED: dict[str, Callable[[Any], Any]] = {
-    "datetime_iso": str, "date_iso": str, "decimal_str": str,
-    "uuid_hex": lambda data: str(UUID(data)),
-}
-
-
-class Decoder:
-    """Stored events as plain JSON values, fast: the state is decrypted with one reused AES-GCM
-    key schedule and parsed without the transcoder's per-object hook.
-
-    Anything unusual (an upcast class, another cipher, an unknown typed value) takes the
-    library's own way.
-    """
-
-    def __init__(self, mapper: Mapper) -> None:
-        self.mapper = mapper
-        self.aes = None
-        cipher = mapper.cipher
-        if type(cipher).__module__ == "eventsourcing.cryptography" and hasattr(cipher, "key"):
-            self.aes = AESGCM(cipher.key)
-
-    def __call__(self, notification: Notification) -> dict[str, Any]:
-        """The event's fields: JSON values, with the timestamp as ISO 8601 text."""
-        if _upcasts(notification.topic):
-            return {k: plain(v) for k, v in vars(self.mapper.to_domain_event(notification))
-                    .items()}
-        state = self._decrypt(notification.state)
-        if self.mapper.compressor:
-            state = self.mapper.compressor.decompress(state)
-        fields: dict[str, Any] = json.loads(state)
-        try:
-            for key, value in fields.items():
-                if value.__class__ is dict or value.__class__ is list:
-                    fields[key] = _untyped(value)
-        except KeyError:  # a typed value this module does not know
-            fields = {k: plain(v) for k, v in self.mapper.transcoder.decode(state).items()}
-        return fields
-
-    def _decrypt(self, state: bytes) -> bytes:
-        if self.aes is not None:  # the library's layout: nonce (12), tag (16), ciphertext
-            return bytes(self.aes.decrypt(state[:12], state[28:] + state[12:28], None))
-        return self.mapper.cipher.decrypt(state) if self.mapper.cipher else state
-
-
-def _untyped(value: Any) -> Any:
-    if value.__class__ is dict:
-        kind = value.get("_type_")
-        if kind is not None and len(value) == 2 and "_data_" in value:
-            return _TYPED[kind](value["_data_"])
-        return {k: _untyped(v) for k, v in value.items()}
-    if value.__class__ is list:
-        return [_untyped(v) for v in value]
-    return value
-
-
 def position_time(cases: Cases, position: int) -> datetime | None:
     """When the event at ``position`` (or the last one before it) was recorded."""
     low = position
@@ -122,7 +43,7 @@ def position_time(cases: Cases, position: int) -> datetime | None:
         found = cases.recorder.select_notifications(start=low, limit=1_000, stop=position,
                                                     inclusive_of_start=False)
         if found:
-            return datetime.fromisoformat(Decoder(cases.mapper)(found[-1])["timestamp"])
+            return datetime.fromisoformat(_decoded(Decoder(cases.mapper), found[-1])["timestamp"])
     return None
 
 
@@ -142,6 +63,9 @@ def _masked(name: str, fields: dict[str, Any], id_type: str | None) -> dict[str,
     return fields
 
 
+_FOLLOWED = frozenset({"Enrolled", "CaseTransferred", "CaseReassigned"})
+
+
 def _follow(known: dict[UUID, list[Any]], case_id: UUID, name: str,
             fields: dict[str, Any]) -> list[Any]:
     """The case's [number, ID type, district, caseworker] once this event is applied."""
@@ -156,38 +80,100 @@ def _follow(known: dict[UUID, list[Any]], case_id: UUID, name: str,
     return case
 
 
-def event_rows(cases: Cases, filters: ExportFilter, position: int, reveal: bool,
-               progress: Callable[[int, int], None] | None = None,
-               ) -> Iterator[tuple[Any, ...]]:
-    """Every case event up to ``position`` that the filters accept, oldest first."""
-    from application.exports import ExportError
-
-    topics, decode, known = case_topics(), Decoder(cases.mapper), dict[UUID, list[Any]]()
-    local, start = BUREAU_TZ, 0
-    while start < position and (batch := cases.recorder.select_notifications(
-            start=start, limit=BATCH, stop=position, topics=topics, inclusive_of_start=False)):
-        for notification in batch:
-            try:
-                fields = decode(notification)
-            except Exception as error:
-                raise ExportError("undecodable", f"event {notification.id}: {error}",
-                                  position=notification.id) from None
-            name = notification.topic.rpartition(".")[2]
-            case_id = notification.originator_id
-            case = _follow(known, case_id, name, fields)
-            recorded = datetime.fromisoformat(fields["timestamp"]).astimezone(local)
-            if not filters.accepts(case[2], case[3], recorded.date()):
-                continue
-            own = {k: v for k, v in fields.items() if k not in METADATA}
-            if not reveal:
-                own = _masked(name, own, case[1])
-            yield (notification.id, str(case_id), case[0], notification.originator_version,
-                   name, notification.topic, recorded.isoformat(), fields["occurred_on"],
-                   fields["actor"], fields["actor_role"], fields["request_id"], case[2],
-                   case[3], fields["chain"], own)
+def _notifications(cases: Cases, start: int, stop: int, topics: Sequence[str],
+                   progress: Callable[[int, int], None] | None = None,
+                   ) -> Iterator[Notification]:
+    """The notifications after ``start`` up to ``stop`` of these topics, a batch at a time."""
+    while start < stop and (batch := cases.recorder.select_notifications(
+            start=start, limit=BATCH, stop=stop, topics=topics, inclusive_of_start=False)):
+        yield from batch
         start = batch[-1].id
         if progress:
-            progress(start, position)
+            progress(start, stop)
+
+
+def _decoded(decode: Decoder, notification: Notification) -> dict[str, Any]:
+    from application.exports import ExportError
+
+    try:
+        return decode(notification)
+    except Exception as error:
+        raise ExportError("undecodable", f"event {notification.id}: {error}",
+                          position=notification.id) from None
+
+
+def cases_known_at(cases: Cases, position: int) -> dict[UUID, list[Any]]:
+    """Every case's [number, ID type, district, caseworker] as of ``position``.
+
+    Only enrolments, transfers and reassignments change them, so only those are read.
+    """
+    decode, known = Decoder(cases.mapper), dict[UUID, list[Any]]()
+    topics = [t for t in case_topics() if t.rpartition(".")[2] in _FOLLOWED]
+    for notification in _notifications(cases, 0, position, topics):
+        _follow(known, notification.originator_id, notification.topic.rpartition(".")[2],
+                _decoded(decode, notification))
+    return known
+
+
+def event_rows(cases: Cases, filters: ExportFilter, position: int, reveal: bool,
+               progress: Callable[[int, int], None] | None = None, *, start: int = 0,
+               known: dict[UUID, list[Any]] | None = None) -> Iterator[tuple[Any, ...]]:
+    """Every case event after ``start`` up to ``position`` that the filters accept, in order.
+
+    ``known`` is what :func:`cases_known_at` says of the cases at ``start``.
+    """
+    decode, known = Decoder(cases.mapper), {} if known is None else known
+    names: dict[str, str] = {}
+    local, accepts = BUREAU_TZ, filters.accepts if filters.as_dict() else None
+    for notification in _notifications(cases, start, position, case_topics(), progress):
+        fields = _decoded(decode, notification)
+        topic = notification.topic
+        name = names.get(topic) or names.setdefault(topic, topic.rpartition(".")[2])
+        case_id = notification.originator_id
+        case = _follow(known, case_id, name, fields)
+        recorded = datetime.fromisoformat(fields["timestamp"]).astimezone(local)
+        if accepts is not None and not accepts(case[2], case[3], recorded.date()):
+            continue
+        own = {k: v for k, v in fields.items() if k not in METADATA}
+        if not reveal:
+            own = _masked(name, own, case[1])
+        yield (notification.id, str(case_id), case[0], notification.originator_version,
+               name, topic, recorded.isoformat(), fields["occurred_on"],
+               fields["actor"], fields["actor_role"], fields["request_id"], case[2],
+               case[3], fields["chain"], own)
+
+
+@dataclass(frozen=True)
+class EventRange:
+    """The rows of an events export after ``start`` up to ``stop``: one part of a file.
+
+    A part made in another process opens the store anew from ``env`` (the
+    ``Cases`` application's settings) and first reads what it needs to know of
+    the cases recorded before ``start``, so its rows are those a single pass
+    over the whole log gives.
+    """
+
+    filters: ExportFilter
+    reveal: bool
+    start: int
+    stop: int
+    env: Mapping[str, str] = field(default_factory=dict, repr=False)
+
+    def rows(self, progress: Callable[[int, int], None] | None = None,
+             cases: Cases | None = None) -> Iterator[tuple[Any, ...]]:
+        """The part's rows, read through ``cases`` or through a store opened for them."""
+        from application.cases import Cases
+
+        own = cases is None
+        if cases is None:  # no tables are created: the log exists
+            cases = Cases(env={**self.env, "CREATE_TABLE": "n"})
+        try:
+            known = cases_known_at(cases, self.start) if self.start else {}
+            yield from event_rows(cases, self.filters, self.stop, self.reveal, progress,
+                                  start=self.start, known=known)
+        finally:
+            if own:
+                cases.close()
 
 
 _encode = json.JSONEncoder(ensure_ascii=False, separators=(",", ":")).encode

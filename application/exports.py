@@ -16,10 +16,12 @@ from __future__ import annotations
 from collections.abc import Callable, Iterator
 from dataclasses import dataclass, field
 from datetime import date, datetime
+from itertools import pairwise
 from typing import TYPE_CHECKING, Any, Protocol
 from uuid import UUID
 
-from application.event_export import event_rows, plain, position_time
+from application.decoding import plain
+from application.event_export import EventRange, event_rows, position_time
 from domain.accounts import Account
 from domain.divisions import divisions
 from domain.errors import DomainError
@@ -59,6 +61,8 @@ COLUMNS: dict[str, tuple[str, ...]] = {
 }
 #: ``progress(done, total)``: events up to a position, or rows of a view.
 Progress = Callable[[int, int], None]
+#: Below this many log positions a part, an events export is made in one process.
+PART_MIN = 50_000
 NO_CASE = UUID(int=0)
 
 
@@ -227,6 +231,19 @@ class Exporter:
         """Record the rows and digest of the file a disclosure produced."""
         disclosure.deliver(rows, sha256)
         self.cases.save(disclosure)
+
+    def parts(self, plan: ExportPlan, jobs: int) -> list[EventRange]:
+        """An events export as up to ``jobs`` consecutive ranges of the log, to be made at once.
+
+        One range (or none, for other kinds) when the log is too short to gain
+        from it.  The rows of the ranges, one after another, are :meth:`rows`.
+        """
+        count = min(jobs, plan.position // PART_MIN) if plan.kind == "events" else 0
+        if count < 2:
+            return []
+        bounds = [plan.position * k // count for k in range(count + 1)]
+        return [EventRange(plan.filters, plan.reveal, start, stop, dict(self.cases.env))
+                for start, stop in pairwise(bounds)]
 
     def rows(self, plan: ExportPlan, progress: Progress | None = None) -> Iterator[tuple[Any, ...]]:
         """The export's rows, in the order of ``plan.columns``."""

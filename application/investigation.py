@@ -10,6 +10,7 @@ import dataclasses
 from collections.abc import Iterable, Sequence
 from dataclasses import dataclass
 from datetime import date, datetime
+from itertools import takewhile
 from typing import Any
 
 from application.queries import CaseState, case_state
@@ -80,9 +81,14 @@ def fold(events: Iterable[Any]) -> Case | None:
     return case
 
 
-def state_at(events: Sequence[Any], moment: Moment) -> CaseState:
-    """The case as the system knew it at ``moment`` (events recorded up to then)."""
-    known = [e for e in events if moment.includes(e)]
+def state_at(events: Iterable[Any], moment: Moment) -> CaseState:
+    """The case as the system knew it at ``moment`` (events recorded up to then).
+
+    A version is recorded after the one before it, so the events recorded up to
+    a moment are the stream's first ones, up to the first recorded after it;
+    nothing past that is read (a lazy ``events`` is not decoded further).
+    """
+    known = list(takewhile(moment.includes, events))
     if not known:
         raise InvestigationError("before_case", f"the case was not yet recorded at {moment}",
                                  moment=str(moment))

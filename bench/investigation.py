@@ -32,7 +32,7 @@ from eventsourcing.persistence import StoredEvent
 from eventsourcing.utils import get_topic
 from psycopg import sql
 
-from application.event_export import Decoder
+from application.decoding import Decoder
 from application.projections import case_topics
 from bench.commands import pg_connect, scratch
 from bench.projections import pct, print_table, seed
@@ -164,7 +164,7 @@ def raw_select(settings: Settings, position: int, decode: Decoder | None = None)
 def _consume(rows: list[Any], decode: Decoder | None) -> int:
     if decode is not None:
         for row in rows:
-            json.loads(decode._decrypt(bytes(row[4])))
+            json.loads(decode.plaintext(bytes(row[4])))
     return len(rows)
 
 

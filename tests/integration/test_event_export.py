@@ -1,4 +1,4 @@
-"""The export's fast decoding reads every stored event exactly as the library does."""
+"""The fast decoding (exports, replays) reads every stored event exactly as the library does."""
 
 from __future__ import annotations
 
@@ -6,10 +6,10 @@ from typing import Any
 
 import pytest
 from eventsourcing.cryptography import AESCipher
-from eventsourcing.persistence import Mapper, Notification
+from eventsourcing.persistence import Mapper, MapperDeserialisationError, Notification, StoredEvent
 from eventsourcing.utils import Environment
 
-from application.event_export import Decoder, plain
+from application.decoding import Decoder, plain
 from tests.fixtures.make_golden import golden_mapper
 from tests.integration.test_golden_events import GOLDEN, stored_events
 
@@ -22,12 +22,7 @@ def library_fields(mapper: Mapper, notification: Notification) -> dict[str, Any]
 
 @pytest.mark.parametrize("encrypted", [False, True], ids=["plain", "aes-gcm"])
 def test_every_golden_event_decodes_as_the_library_decodes_it(encrypted: bool) -> None:
-    readable = golden_mapper()
-    mapper = readable
-    if encrypted:
-        key = AESCipher.create_key(32)
-        mapper = Mapper(transcoder=readable.transcoder,
-                        cipher=AESCipher(Environment(env={"CIPHER_KEY": key})))
+    mapper = encrypting(golden_mapper()) if encrypted else golden_mapper()
     decode = Decoder(mapper)
 
     for path in GOLDEN:
@@ -38,3 +33,42 @@ def test_every_golden_event_decodes_as_the_library_decodes_it(encrypted: bool) -
                                         topic=stored.topic, state=state)
 
             assert decode(notification) == library_fields(mapper, notification), stored.topic
+
+
+@pytest.mark.parametrize("encrypted", [False, True], ids=["plain", "aes-gcm"])
+def test_every_golden_event_becomes_the_domain_event_the_library_makes(encrypted: bool) -> None:
+    mapper = encrypting(golden_mapper()) if encrypted else golden_mapper()
+    decode = Decoder(mapper)
+
+    for path in GOLDEN:
+        for stored in stored_events(path):
+            if mapper.cipher:
+                stored = StoredEvent(stored.originator_id, stored.originator_version,
+                                     stored.topic, mapper.cipher.encrypt(stored.state))
+            fast, library = decode.event(stored), mapper.to_domain_event(stored)
+
+            assert type(fast) is type(library), stored.topic
+            assert vars(fast) == vars(library), stored.topic
+            assert [type(v) for v in vars(fast).values()] == \
+                [type(v) for v in vars(library).values()], stored.topic
+
+
+def test_a_damaged_or_unknown_event_fails_as_the_library_fails() -> None:
+    mapper = encrypting(golden_mapper())
+    stored = stored_events(GOLDEN[0])[0]
+    damaged = StoredEvent(stored.originator_id, 1, stored.topic,
+                          mapper.cipher.encrypt(stored.state)[:-1] + b"?")
+    unknown = StoredEvent(stored.originator_id, 1, stored.topic, mapper.cipher.encrypt(
+        stored.state.replace(b'"date_iso"', b'"date_julian"', 1)))
+
+    for broken in (damaged, unknown):
+        with pytest.raises(MapperDeserialisationError):
+            Decoder(mapper).event(broken)
+        with pytest.raises(MapperDeserialisationError):
+            mapper.to_domain_event(broken)
+
+
+def encrypting(readable: Mapper) -> Mapper:
+    key = AESCipher.create_key(32)
+    return Mapper(transcoder=readable.transcoder,
+                  cipher=AESCipher(Environment(env={"CIPHER_KEY": key})))

@@ -5,6 +5,7 @@ from __future__ import annotations
 import dataclasses
 import json
 import re
+from collections.abc import Iterator
 from datetime import UTC, date, datetime, time
 from typing import Any
 from uuid import UUID
@@ -12,6 +13,7 @@ from uuid import UUID
 import click
 from flask.cli import with_appcontext
 
+from application.decoding import case_events
 from application.errors import CaseNotFoundError
 from application.investigation import (
     InvestigationError,
@@ -88,16 +90,26 @@ def case_group() -> None:
     """Investigate one case: its state at any moment, its history, what changed."""
 
 
-def _events(case_no: str) -> tuple[UUID, list[Any]]:
+def _case_id(case_no: str) -> UUID:
     from web import current_services
 
-    cases = current_services().cases
     lang = click.get_current_context().find_root().meta.get("lang")
     try:
-        case_id = cases.find_case_id(case_no)
+        return current_services().cases.find_case_id(case_no)
     except (CaseNotFoundError, DomainError):
         raise InvestigationCommandError("unknown_case", lang, case=case_no) from None
-    return case_id, list(cases.events.get(case_id))
+
+
+def _read(case_id: UUID, upto: int | None = None) -> Iterator[Any]:
+    """The case's events (up to version ``upto``), decoded one by one as they are reached."""
+    from web import current_services
+
+    return case_events(current_services().cases, case_id, upto)
+
+
+def _events(case_no: str) -> tuple[UUID, list[Any]]:
+    case_id = _case_id(case_no)
+    return case_id, list(_read(case_id))
 
 
 def _fail(error: InvestigationError) -> InvestigationCommandError:
@@ -110,6 +122,15 @@ def _check_version(moment: Moment | None, events: list[Any]) -> None:
         lang = click.get_current_context().find_root().meta.get("lang")
         raise InvestigationCommandError("version_missing", lang, version=f"v{moment.version}",
                                         latest=len(events))
+
+
+def _up_to_version(case_id: UUID, moment: Moment) -> list[Any]:
+    """The events up to the moment's version (only those are read); refused if it has none."""
+    assert moment.version is not None
+    events = list(_read(case_id, moment.version)) if moment.version >= 1 else []
+    if len(events) < max(moment.version, 1):
+        _check_version(moment, list(_read(case_id)))
+    return events
 
 
 @case_group.command("show")
@@ -129,13 +150,17 @@ def show_command(case_no: str, as_of: Moment | None, effective: date | None, fmt
       homeward case show 370303-2024-7K3Q9M --as-of 2024-05-01T09:00
       homeward case show 370303-2024-7K3Q9M --effective 2024-03-31 --format json
     """
-    _, events = _events(case_no)
-    _check_version(as_of, events)
+    case_id = _case_id(case_no)
     try:
-        if effective is not None:
-            state = as_of_effective(events, effective)
-        else:
-            state = state_at(events, as_of or Moment(version=len(events)))
+        if effective is not None or as_of is None:
+            events = list(_read(case_id))
+            _check_version(as_of, events)
+            state = (as_of_effective(events, effective) if effective is not None
+                     else state_at(events, Moment(version=len(events))))
+        elif as_of.version is not None:
+            state = state_at(_up_to_version(case_id, as_of), as_of)
+        else:  # decoded up to the first event recorded after the moment, no further
+            state = state_at(_read(case_id), as_of)
     except InvestigationError as error:
         raise _fail(error) from None
     masked = dataclasses.replace(state, id_number=masked_id(state.id_type, state.id_number),

@@ -16,7 +16,8 @@ from application.exports import Exporter, ExportError, ExportFilter, authorise_r
 from domain.errors import DomainError
 from domain.recording import recording_as
 from web.cli.case import DateType, lang_option
-from web.cli.export_files import FORMATS, write_export
+from web.cli.export_files import FORMATS, ROW_WRITERS, write_export
+from web.cli.export_parts import default_jobs, write_in_parts
 from web.cli.messages import InvestigationCommandError, say
 
 
@@ -77,11 +78,16 @@ def cases_command(**options: Any) -> None:
 
 @export_group.command("events")
 @export_options
+@click.option("--jobs", type=click.IntRange(1, 32), default=default_jobs,
+              show_default="one per CPU, at most 4",
+              help="Processes that read a long log at once (CSV and JSON Lines).")
 def events_command(**options: Any) -> None:
     """Every event of every case up to a log position (dates: when recorded).
 
     District and caseworker are the case's when the event was recorded.  In
     JSON Lines the first line describes the export and each further line is one event.
+    A long log is read by several processes at once (--jobs); the file is the
+    same as one process writes.
 
     \b
     Example:
@@ -129,7 +135,8 @@ def audit_command(**options: Any) -> None:
 
 def run_export(kind: str, *, out: Path, file_format: str | None, districts: tuple[str, ...],
                date_from: date | None, date_to: date | None, caseworker: str | None,
-               at: int | None, reveal: bool, reason: str | None, user: str | None) -> None:
+               at: int | None, reveal: bool, reason: str | None, user: str | None,
+               jobs: int = 1) -> None:
     """Check, plan, record a reveal, then write the file."""
     from web import current_services
 
@@ -154,9 +161,14 @@ def run_export(kind: str, *, out: Path, file_format: str | None, districts: tupl
         if account is not None:
             with recording_as(account.username, account.role):
                 disclosure = exporter.disclose(plan, file_format, reason or "")
+        parts = exporter.parts(plan, jobs) if file_format in ROW_WRITERS else []
         with _progress(kind) as progress:
-            rows, digest = write_export(out, file_format, plan.header(), plan.columns,
-                                        exporter.rows(plan, progress))
+            if parts:
+                rows, digest = write_in_parts(out, file_format, plan.header(), plan.columns,
+                                              parts, services.cases, progress)
+            else:
+                rows, digest = write_export(out, file_format, plan.header(), plan.columns,
+                                            exporter.rows(plan, progress))
         if account is not None and disclosure is not None:
             with recording_as(account.username, account.role):
                 exporter.delivered(disclosure, rows, digest)

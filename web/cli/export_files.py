@@ -22,10 +22,10 @@ import json
 import os
 import shutil
 import tempfile
-from collections.abc import Iterable
+from collections.abc import Callable, Iterable
 from datetime import UTC, datetime
 from pathlib import Path
-from typing import IO, Any
+from typing import IO, Any, TextIO
 from zipfile import ZIP_DEFLATED, ZipFile, ZipInfo
 
 from openpyxl import Workbook
@@ -64,12 +64,21 @@ def metadata_cells(header: dict[str, Any]) -> list[str]:
 def write_export(out: Path, file_format: str, header: dict[str, Any], columns: tuple[str, ...],
                  rows: Iterable[tuple[Any, ...]]) -> tuple[int, str]:
     """Write the file; returns how many rows it holds and its SHA-256."""
+    writer = {"csv": _csv, "xlsx": _xlsx, "jsonl": _jsonl}[file_format]
+    return write_atomically(out, lambda path: writer(path, header, columns, rows))
+
+
+def write_atomically(out: Path, write: Callable[[Path], int]) -> tuple[int, str]:
+    """Run ``write`` on a hidden file beside ``out``, then rename it into place.
+
+    Returns what ``write`` returns (the rows) and the file's SHA-256; if
+    anything fails, the hidden file is removed and ``out`` is left as it was.
+    """
     out = out.resolve()
     handle, temporary = tempfile.mkstemp(dir=out.parent, prefix=f".{out.name}.", suffix=".part")
     os.close(handle)
     try:
-        writer = {"csv": _csv, "xlsx": _xlsx, "jsonl": _jsonl}[file_format]
-        count = writer(Path(temporary), header, columns, rows)
+        count = write(Path(temporary))
         digest = hashlib.sha256()
         with open(temporary, "rb") as written:
             while chunk := written.read(1 << 20):
@@ -81,29 +90,59 @@ def write_export(out: Path, file_format: str, header: dict[str, Any], columns: t
     return count, digest.hexdigest()
 
 
+def open_text(path: Path, file_format: str, mode: str = "w", *, first: bool = True) -> TextIO:
+    """A text file as a format writes it; only a CSV file's start has the BOM."""
+    if file_format == "csv":
+        return open(path, mode, encoding="utf-8-sig" if first else "utf-8", newline="")
+    return open(path, mode, encoding="utf-8", newline="\n")
+
+
 def _csv(path: Path, header: dict[str, Any], columns: tuple[str, ...],
          rows: Iterable[tuple[Any, ...]]) -> int:
-    count = 0
-    with open(path, "w", encoding="utf-8-sig", newline="") as out:
-        writer = csv.writer(out, lineterminator="\r\n")
-        writer.writerow(_cells(tuple(metadata_cells(header))))
-        writer.writerow(columns)
-        for row in rows:
-            writer.writerow(_cells(row))
-            count += 1
-    return count
+    with open_text(path, "csv") as out:
+        write_head(out, "csv", header, columns)
+        return csv_rows(out, columns, rows)
 
 
 def _jsonl(path: Path, header: dict[str, Any], columns: tuple[str, ...],
            rows: Iterable[tuple[Any, ...]]) -> int:
-    count = 0
-    dumps = json.JSONEncoder(ensure_ascii=False, separators=(",", ":")).encode
-    with open(path, "w", encoding="utf-8", newline="\n") as out:
-        out.write(dumps({**header, "columns": list(columns)}) + "\n")
-        for row in rows:
-            out.write(dumps(dict(zip(columns, row, strict=True))) + "\n")
-            count += 1
+    with open_text(path, "jsonl") as out:
+        write_head(out, "jsonl", header, columns)
+        return jsonl_rows(out, columns, rows)
+
+
+def write_head(out: TextIO, file_format: str, header: dict[str, Any],
+               columns: tuple[str, ...]) -> None:
+    """What a CSV or JSON Lines file says of itself, before its rows."""
+    if file_format == "csv":
+        writer = csv.writer(out, lineterminator="\r\n")
+        writer.writerow(_cells(tuple(metadata_cells(header))))
+        writer.writerow(columns)
+    else:
+        out.write(_dumps({**header, "columns": list(columns)}) + "\n")
+
+
+def csv_rows(out: TextIO, columns: tuple[str, ...], rows: Iterable[tuple[Any, ...]]) -> int:
+    """Write the rows as CSV lines; returns how many."""
+    count, writerow, cells = 0, csv.writer(out, lineterminator="\r\n").writerow, _cells
+    for row in rows:
+        writerow(cells(row))
+        count += 1
     return count
+
+
+def jsonl_rows(out: TextIO, columns: tuple[str, ...], rows: Iterable[tuple[Any, ...]]) -> int:
+    """Write the rows as JSON Lines; returns how many."""
+    count, write, dumps = 0, out.write, _dumps
+    for row in rows:
+        write(dumps(dict(zip(columns, row, strict=True))) + "\n")
+        count += 1
+    return count
+
+
+_dumps = json.JSONEncoder(ensure_ascii=False, separators=(",", ":")).encode
+#: The formats whose rows can be written in parts and the parts joined.
+ROW_WRITERS = {"csv": csv_rows, "jsonl": jsonl_rows}
 
 
 def _xlsx_cells(row: tuple[Any, ...] | list[Any]) -> list[Any]:
