@@ -2,13 +2,14 @@
 
 from __future__ import annotations
 
+import dataclasses
 import json
 import os
 import sqlite3
 import subprocess
 import sys
 from collections.abc import Iterator
-from datetime import date
+from datetime import date, timedelta
 from pathlib import Path
 from typing import Any
 
@@ -17,6 +18,9 @@ from flask import Flask
 from flask.testing import FlaskCliRunner
 from psycopg import sql
 
+from application.investigation import Moment, fold
+from application.projections.case_list import masked_id, masked_mobile
+from application.queries import case_state
 from domain.recording import Role, recording_as
 from infrastructure.projections import REGISTRY
 from infrastructure.settings import Settings, postgres_env
@@ -110,8 +114,34 @@ def test_history_and_diff_say_who_changed_what(cli: tuple[Flask, FlaskCliRunner]
     assert "id_number" not in changes.output
 
 
+def test_a_case_shown_as_of_any_moment_is_the_fold_of_every_event_recorded_by_then(
+    cli: tuple[Flask, FlaskCliRunner],
+) -> None:
+    app, runner = cli
+    case = a_scripted_case(app)
+    cases = app.extensions["homeward"].cases
+    events = list(cases.events.get(case["case_id"]))  # the library's own decoding
+    tick = timedelta(microseconds=1)
+    stamps = [e.timestamp + d for e in events for d in (-tick, timedelta(0), tick)]
+
+    for moment in [Moment(version=v) for v in range(1, len(events) + 1)] + \
+            [Moment(at=t) for t in stamps[1:]]:
+        known = [e for e in events if moment.includes(e)]
+        state = case_state(fold(known))
+        expected = dataclasses.asdict(dataclasses.replace(
+            state, id_number=masked_id(state.id_type, state.id_number),
+            mobile=masked_mobile(state.mobile)))
+
+        assert show(runner, case["case_no"], "--as-of", str(moment) if moment.version else
+                    moment.at.isoformat()) == json.loads(json.dumps(expected, default=str))
+    assert "not yet recorded" in runner.invoke(args=[
+        "case", "show", case["case_no"], "--as-of", stamps[0].isoformat(), "--lang", "en"]).output
+
+
 @pytest.mark.parametrize(("args", "message"), [
     (["case", "show", "NOPE-1"], "no case NOPE-1"),
+    (["case", "show", "{case}", "--as-of", "v0"], "has no version v0 (latest is v7)"),
+    (["case", "show", "{case}", "--as-of", "v8"], "has no version v8 (latest is v7)"),
     (["case", "show", "{case}", "--as-of", "2001-01-01"], "not yet recorded"),
     (["case", "show", "{case}", "--as-of", "v99"], "has no version v99"),
     (["case", "show", "{case}", "--as-of", "last tuesday"], "cannot read the moment"),
