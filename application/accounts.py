@@ -101,6 +101,7 @@ class Accounts:
         self.store = store
         self.hasher = hasher or PasswordHasher()
         self._recent: dict[UUID, tuple[float, Account | None]] = {}
+        self._tokens: dict[str, tuple[float, UUID]] = {}
         # Verifying a password for an unknown name costs the same as for a known one.
         self._dummy_hash = self.hasher.hash(secrets.token_hex(16))
 
@@ -199,8 +200,22 @@ class Accounts:
         return token
 
     def by_token(self, token: str) -> Account | None:
-        """The active account an API token belongs to, or None."""
-        found = self.store.account_for_token(token_digest(token.strip()))
+        """The active account an API token belongs to, or None.
+
+        Every API call asks, so a known token's account id is kept for
+        :data:`ACCOUNT_TTL` seconds, as accounts are; an unknown token is asked
+        of the store each time (a token just issued elsewhere works at once).
+        """
+        digest, now = token_digest(token.strip()), monotonic()
+        cached = self._tokens.get(digest)
+        if cached is not None and now - cached[0] < ACCOUNT_TTL:
+            found: UUID | None = cached[1]
+        else:
+            found = self.store.account_for_token(digest)
+            if found is not None:
+                if len(self._tokens) > 10_000:
+                    self._tokens.clear()
+                self._tokens[digest] = (now, found)
         account = self.get(found) if found else None
         return account if account and account.active else None
 
