@@ -10,6 +10,14 @@ both columns; for the others, every event recorded after the moment is applied
 in turn and the ones that changed a counted fact of the period and district
 are the explanation: back-dated entries (recorded after the moment for a day
 on or before it), corrections that took effect, and what happened later.
+
+The figures decided at a report date (:mod:`application.projections.report_time`:
+follow-up timeliness and 12-month survival) are computed for the moment's date
+in both columns, as the dashboard showed them that day: follow-up timeliness
+from each case's work items (:func:`domain.followups.due_items`) over the
+events known then and over all of them, survival from the facts dated up to
+that date.  So their difference is only what was recorded since about the
+time up to the moment.
 """
 
 from __future__ import annotations
@@ -27,7 +35,8 @@ from application.integrity import stream_ids
 from application.investigation import InvestigationError, Moment
 from application.projections.indicators import IndicatorRow, areas, rate
 from domain.case import Case
-from domain.indicators import KPIS, Fact, indicator_facts
+from domain.followups import due_items
+from domain.indicators import KPIS, REPORT_TIME, Fact, indicator_facts
 from domain.targets import Targets
 from domain.values import BUREAU_TZ
 
@@ -44,7 +53,10 @@ RATES: dict[str, tuple[str, str, str, str]] = {
     "jobs_per_start": ("jobs", "supported_start", "people", "ratio"),  # 创业带动就业比
     "repayment_rate": ("loan_repaid_on_time", "loan_due", "total", "rate"),  # 到期还款率
     "compensation_rate": ("loan_compensated", "loan_due", "total", "rate"),  # 代偿率
+    "survival_rate": ("business_survived", "business_anniversary", "total", "rate"),  # 存活率
 }
+#: Follow-up timeliness (跟踪服务及时率): items due, items in time, and their rate.
+FOLLOW_UPS = ("followups_due", "followups_in_time", "timeliness_rate")
 CORRECTIONS = frozenset({"RecordCorrected", "CorrectionApproved"})
 #: Personal data that a correction's explanation never shows.
 _MASKED_FIELDS = frozenset({"id_number", "mobile"})
@@ -131,6 +143,7 @@ class IndicatorsAudit:
     period: Period
     district: str | None
     figures: tuple[Figure, ...]
+    report_date: date | None = None
 
 
 def audit_indicators(cases: Cases, moment: Moment, period: Period,
@@ -140,32 +153,47 @@ def audit_indicators(cases: Cases, moment: Moment, period: Period,
         raise InvestigationError("moment_needs_time",
                                  "a version names a moment of one case; give a date-time",
                                  moment=str(moment))
-    scope = _Scope(moment, period, areas(district) if district else None)
+    scope = _Scope(moment, period, areas(district) if district else None, cases.rules)
     for case_id in stream_ids(cases.recorder, topics=[get_topic(Case.Enrolled)]):
         scope.add_case(list(cases.events.get(case_id)))
     figures = [scope.kpi_figure(kpi) for kpi in KPIS]
     figures += [scope.rate_figure(name) for name in RATES]
+    figures += scope.follow_up_figures()
     if district and period.year:
         targets = list(cases.events.get(Targets.create_id(district, period.year)))
         figures += scope.target_figures(targets, f"targets/{district}/{period.year}")
-    return IndicatorsAudit(moment, period, district, tuple(figures))
+    return IndicatorsAudit(moment, period, district, tuple(figures), scope.day)
 
 
 class _Scope:
     """The facts of a period and district, then and now, and the events that changed them."""
 
     def __init__(self, moment: Moment, period: Period,
-                 districts: tuple[str, ...] | None) -> None:
-        self.moment, self.period, self.districts = moment, period, districts
+                 districts: tuple[str, ...] | None, rules: Any) -> None:
+        self.moment, self.period, self.districts, self.rules = moment, period, districts, rules
         assert moment.at is not None
-        self.day = moment.at.astimezone(BUREAU_TZ).date()
+        self.day = moment.at.astimezone(BUREAU_TZ).date()  # the report date of both columns
         self.then: list[Fact] = []
         self.now: list[Fact] = []
-        self.why: dict[str, list[Explanation]] = {kpi: [] for kpi in KPIS}
+        self.why: dict[str, list[Explanation]] = {kpi: [] for kpi in (*KPIS, "followups")}
+        self.items_then: list[bool] = []
+        self.items_now: list[bool] = []
 
     def counted(self, facts: Iterable[Fact]) -> list[Fact]:
         return [f for f in facts if f.on in self.period
-                and (self.districts is None or f.district in self.districts)]
+                and (self.districts is None or f.district in self.districts)
+                and (f.kpi not in REPORT_TIME or f.on <= self.day)]
+
+    def follow_ups(self, events: Sequence[Any]) -> Counter[tuple[str, bool]]:
+        """The case's follow-up items that count on the report date: (key, in time)."""
+        found: Counter[tuple[str, bool]] = Counter()
+        for item in due_items(events, self.rules):
+            if item.due_on in self.period and (self.districts is None
+                                               or item.district in self.districts):
+                timely = item.timely_on(self.day)
+                if timely is not None:
+                    found[(item.key, timely)] += 1
+        return found
 
     def add_case(self, events: Sequence[Any]) -> None:
         known = sum(1 for e in events if self.moment.includes(e))
@@ -176,6 +204,17 @@ class _Scope:
         changed = [kpi for kpi in KPIS if _signature(then, kpi) != _signature(now, kpi)]
         if changed:
             self.explain(events, known, changed)
+        items_now = self.follow_ups(events)
+        items_then = items_now if known == len(events) else self.follow_ups(events[:known])
+        self.items_then += [timely for (_, timely) in items_then.elements()]
+        self.items_now += [timely for (_, timely) in items_now.elements()]
+        if items_then != items_now:
+            before = items_then
+            for index in range(known, len(events)):
+                after = self.follow_ups(events[:index + 1])
+                if after != before:
+                    self.why["followups"].append(self.explanation(events, events[index]))
+                before = after
 
     def explain(self, events: Sequence[Any], known: int, kpis: list[str]) -> None:
         """Apply each later event in turn; keep those that changed a fact of ``kpis``."""
@@ -223,6 +262,16 @@ class _Scope:
         now = self.ratio(self.now, numerator, denominator, measure)
         why = _merged(self.why[numerator], self.why[denominator]) if then != now else ()
         return Figure(name, kind, then, now, why)
+
+    def follow_up_figures(self) -> list[Figure]:
+        """Follow-up items due, in time, and their rate (跟踪服务及时率) on the report date."""
+        why = _merged(self.why["followups"])
+        due = (len(self.items_then), len(self.items_now))
+        in_time = (sum(self.items_then), sum(self.items_now))
+        rates = tuple(_share(part, whole) for part, whole in zip(in_time, due, strict=True))
+        return [Figure(name, kind, then, now, why if then != now else ())
+                for name, kind, (then, now) in zip(
+                    FOLLOW_UPS, ("count", "count", "rate"), (due, in_time, rates), strict=True)]
 
     def target_figures(self, events: Sequence[Any], label: str) -> list[Figure]:
         """Each target set for the district and year, and the completion (任务完成率)."""

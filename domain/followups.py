@@ -25,7 +25,15 @@ from uuid import UUID
 from domain.followup_rules import HANDLERS, Grant, note_contact
 from domain.rules import NATIONAL, RuleBook, RuleSet
 
-__all__ = ["DueItem", "ItemStatus", "due_items"]
+__all__ = ["SERVICE_RULES", "DueItem", "ItemStatus", "due_items", "timely"]
+
+#: The rules whose items are follow-up services owed to the entrepreneur (跟踪服务):
+#: assessment, post-training services and checks, contacts, mentoring, survival
+#: visits, the subsidy prompt, post-loan visits, jobs reports, re-verification and
+#: the services after a closure.  Not counted: the loan office's own tasks (F10
+#: maturity reminder, F11 overdue record, F12 compensation claim), the stale-case
+#: flag (F15) and the suggestion to close (F16).
+SERVICE_RULES = ("F1", "F2", "F3", "F4", "F5", "F6", "F7", "F8", "F9", "F13", "F14")
 
 
 class ItemStatus(StrEnum):
@@ -70,6 +78,45 @@ class DueItem:
         if day > self.due_on + timedelta(days=self.window_days):
             return "overdue"
         return "due" if day >= self.due_on else "upcoming"
+
+    def timely_on(self, day: date) -> bool | None:
+        """How the item counts toward follow-up timeliness on ``day`` (see :func:`timely`)."""
+        if self.rule_id not in SERVICE_RULES:
+            return None
+        return timely(self.status, self.due_on, self.window_days, self.closed_on, day)
+
+
+def timely(status: str, due_on: date, window_days: int, closed_on: date | None,
+           on: date) -> bool | None:
+    """Whether an item counts toward 跟踪服务及时率 on report date ``on``, and if it was in time.
+
+    ``None``: the item does not count (yet); ``True``: done in time; ``False``:
+    due and not done in time.  The rate of a period is the items in time ÷ the
+    items that count, among those whose ``due_on`` falls in the period.
+
+    - An item is *in time* when it was done no later than the last day of its
+      grace window, ``due_on + window_days`` (the day before the queue shows it
+      overdue).  Done early, before ``due_on``, is in time.
+    - An item *not yet due* on ``on`` (``due_on`` after it) does not count,
+      even if it is already done.
+    - A due item counts once its outcome is known on ``on``: it was done on or
+      before ``on``, or its grace window ended before ``on``.  A pending item
+      still inside its window is left out until then.
+    - An item *done late* (after its window) counts, and not in time.
+    - An item *cancelled* (its subject ended, the case was closed) on or before
+      the end of its window was no longer due and never counts; one cancelled
+      after its window had already been missed, and counts as not in time.
+    - Dates are effective dates: a follow-up entered late but dated within the
+      window is in time.
+    """
+    deadline = due_on + timedelta(days=window_days)
+    if due_on > on:
+        return None
+    if status == ItemStatus.CANCELLED and closed_on is not None and closed_on <= deadline:
+        return None
+    if status == ItemStatus.DONE and closed_on is not None and closed_on <= on:
+        return closed_on <= deadline
+    return False if deadline < on else None
 
 
 def due_items(events: Sequence[Any], rules: RuleBook) -> list[DueItem]:

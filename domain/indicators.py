@@ -16,6 +16,29 @@ ID-number or money correction only once ``CorrectionApproved``.  So a
 corrected training end date moves the pass to its corrected month, a
 corrected registration date moves the start, and a corrected returnee type or
 ID number (and with it the sex) re-tags every fact of the case.
+
+**12-month survival** (12个月存活率) is read here too: each business a case
+records gives a ``business_anniversary`` fact dated at its first anniversary
+(the registration date, as corrected, plus :data:`SURVIVAL_MONTHS`), and a
+``business_survived`` fact of the same date if it was still operating then.
+The rate as of a report date divides the survived by the anniversaries dated
+on or before that date (:data:`REPORT_TIME`: a later anniversary is not yet
+decided, whatever the facts say today).  Precisely:
+
+- a business closed (``BusinessClosed``, deregistered or suspended: no event
+  resumes a business) on or before its anniversary did not survive; one
+  closed after it did, even if it is closed by the report date;
+- a business registered exactly 12 months before the report date reaches its
+  anniversary on that date and counts, survived unless closed on or before it;
+- a business whose case was closed (moved away, opted out, a duplicate…)
+  before the anniversary, and not reopened by then, without a recorded
+  closure of the business, counts in neither figure: its fate is unknown;
+  a case closed on the anniversary itself was followed for the full 12 months;
+- a business whose anniversary came before its case was enrolled counts in
+  neither: the case opened on a business already past its first year;
+- the district is the one that owned the case when the business was
+  registered, like every other fact; every business a case records counts,
+  supported or not (the survival visits of rule F6 follow them all).
 """
 
 from __future__ import annotations
@@ -47,7 +70,15 @@ KPIS: dict[str, str] = {
     "resource_matching": "total",  # 资源对接次数
     "activities_held": "people",  # 活动场次: distinct activities attended, in their district
     "activity_attendances": "total",  # 惠及人次: attendances, in the activity's district
+    "business_anniversary": "total",  # 12-month survival = survived ÷ this, up to a report date
+    "business_survived": "total",
 }
+#: Facts dated when they are decided: a figure counts them only up to its report date.
+REPORT_TIME = frozenset({"business_anniversary", "business_survived"})
+#: The indicators a district may be set a yearly target for.
+TARGET_KPIS = tuple(kpi for kpi in KPIS if kpi not in REPORT_TIME)
+#: The age at which a business's survival is judged (12个月存活率).
+SURVIVAL_MONTHS = 12
 #: Months after a pass within which a registered business counts as a start ([C] 6 or 12).
 START_WINDOW_MONTHS = 6
 _ATTENDED = frozenset({TrainingResult.PASSED.value, TrainingResult.FAILED.value})
@@ -97,6 +128,7 @@ class _Reader:
         self.starts: list[tuple[date, int]] = []
         self.jobs: dict[str, tuple[date, int, int]] = {}
         self.maturity_set_by: dict[str, int] = {}
+        self.case_closures: list[tuple[date, int, bool]] = []
         self.supported = (
             any(t.result in _ATTENDED for t in case.trainings.values())
             or bool(case.pairings)
@@ -135,6 +167,9 @@ class _Reader:
                     self.jobs[event.business_ref] = (on, version, event.employees_excl_founder)
             elif name in ("LoanGranted", "LoanExtended"):
                 self.maturity_set_by[event.loan_ref] = version
+            elif name in ("CaseClosed", "CaseReopened"):
+                self.case_closures.append((self.effective(version), version,
+                                           name == "CaseClosed"))
         for event in events:
             reader = _READERS.get(type(event).__name__)
             if reader is not None:
@@ -168,6 +203,22 @@ class _Reader:
     def business_registered(self, event: Any, version: int) -> None:
         if self.supported:
             self.add("supported_start", version, self.effective(version))
+        business = self.case.businesses[event.business_ref]
+        anniversary = add_months(business.registered_on, SURVIVAL_MONTHS)
+        if anniversary < self.case.enrolled_on:
+            return  # already past its first year when the case was opened
+        closed = business.closed_on is not None and business.closed_on <= anniversary
+        if not closed and self.case_closed_before(anniversary):
+            return  # the case stopped following it: its fate at 12 months is unknown
+        self.add("business_anniversary", version, anniversary)
+        if not closed:
+            self.add("business_survived", version, anniversary)
+
+    def case_closed_before(self, day: date) -> bool:
+        """Whether the case stood closed at the start of ``day`` (effective dates)."""
+        before = [(on, version, closing) for on, version, closing in self.case_closures
+                  if on < day]
+        return bool(before) and max(before)[2]
 
     # --------------------------------------------------------------------- loans
     def loan_granted(self, event: Any, version: int) -> None:

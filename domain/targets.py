@@ -15,7 +15,7 @@ from eventsourcing.domain import event
 
 from domain.divisions import DivisionLevel, divisions
 from domain.errors import InvalidCodeError, InvalidValueError
-from domain.indicators import KPIS
+from domain.indicators import TARGET_KPIS
 from domain.recording import AuditedAggregate
 from domain.values import count, today
 
@@ -43,9 +43,9 @@ class Targets(AuditedAggregate):
 
     def set_target(self, kpi: str, value: int) -> None:
         """Set the year's target of one indicator (a non-negative whole number)."""
-        if kpi not in KPIS:
-            raise InvalidValueError("kpi", "choice", f"must be one of {', '.join(KPIS)}",
-                                    allowed=list(KPIS))
+        if kpi not in TARGET_KPIS:
+            raise InvalidValueError("kpi", "choice", f"must be one of {', '.join(TARGET_KPIS)}",
+                                    allowed=list(TARGET_KPIS))
         self._set_target(occurred_on=today(), kpi=kpi,
                          value=count(value, "value", maximum=MAX_TARGET))
 

@@ -42,6 +42,22 @@ class Page(Generic[T]):
         return iter(self.rows)
 
 
+@dataclass(frozen=True)
+class Share:
+    """A part of a whole, as a report-time rate counts it: items in time of items due."""
+
+    part: int = 0
+    whole: int = 0
+
+    @property
+    def rate(self) -> float | None:
+        """part ÷ whole (a fraction), None when nothing counted."""
+        return self.part / self.whole if self.whole else None
+
+    def __add__(self, other: Share) -> Share:
+        return Share(self.part + other.part, self.whole + other.whole)
+
+
 class View(TrackingRecorder, ABC):
     """What every view offers besides its own commands and queries."""
 

@@ -18,7 +18,7 @@ from eventsourcing.dispatch import singledispatchmethod
 from eventsourcing.persistence import Tracking
 from eventsourcing.projection import Projection
 
-from application.projections import RecomputesCases, View, case_topics
+from application.projections import RecomputesCases, Share, View, case_topics
 from domain.case import Case
 from domain.followups import DueItem, due_items
 
@@ -102,6 +102,18 @@ class WorkQueueView(View):
     @abstractmethod
     def items_of(self, case_id: UUID) -> list[QueueItem]:
         """Every item of one case, done and cancelled too."""
+
+    @abstractmethod
+    def timeliness(self, on: date, *, date_from: date = date.min, date_to: date = date.max,
+                   districts: tuple[str, ...] = ()) -> dict[str, Share]:
+        """跟踪服务及时率 on report date ``on``, by district: of the follow-up service
+        items due ``date_from``–``date_to`` that count on ``on``, those done in time.
+
+        Which items count and which were in time: :func:`domain.followups.timely`.
+        An item is in the district that holds it (a closed item: the one that held
+        the case when it closed).  A city or province in ``districts`` stands for
+        its counties.
+        """
 
 
 class WorkQueueProjection(RecomputesCases, Projection[WorkQueueView]):

@@ -17,12 +17,17 @@ from sqlalchemy import (
     Table,
     Uuid,
     and_,
+    case,
     func,
+    not_,
     or_,
     select,
 )
 
+from application.projections import Share
+from application.projections.indicators import areas
 from application.projections.work_queue import Queue, QueueItem, WorkQueueView
+from domain.followups import SERVICE_RULES, ItemStatus
 from infrastructure.views.base import SQLView, row_values
 
 
@@ -108,3 +113,28 @@ class SQLWorkQueueView(SQLView, WorkQueueView):
             return [QueueItem(**r._mapping) for r in conn.execute(
                 select(table).where(table.c.case_id == case_id)
                 .order_by(table.c.due_on, table.c.key))]
+
+    def timeliness(self, on: date, *, date_from: date = date.min, date_to: date = date.max,
+                   districts: tuple[str, ...] = ()) -> dict[str, Share]:
+        # The SQL of domain.followups.timely: the window ends the day before overdue_from.
+        with self.reading() as (conn, tables):
+            table = tables["items"]
+            done_by_then = and_(table.c.status == ItemStatus.DONE.value, table.c.closed_on <= on)
+            conditions = [
+                table.c.rule_id.in_(SERVICE_RULES),
+                table.c.due_on >= date_from, table.c.due_on <= min(date_to, on),
+                not_(and_(table.c.status == ItemStatus.CANCELLED.value,
+                          table.c.closed_on < table.c.overdue_from)),
+                or_(done_by_then, table.c.overdue_from <= on),
+            ]
+            if districts:
+                conditions.append(table.c.district.in_(
+                    [code for district in districts for code in areas(district)]))
+            in_time = case((and_(done_by_then, table.c.closed_on < table.c.overdue_from), 1),
+                           else_=0)
+            rows = conn.execute(
+                select(table.c.district, func.sum(in_time), func.count())
+                .where(and_(*conditions)).group_by(table.c.district)
+                .order_by(table.c.district))
+            return {str(district): Share(int(part or 0), int(whole))
+                    for district, part, whole in rows}

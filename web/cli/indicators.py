@@ -73,6 +73,8 @@ def indicators_command(moment: Moment, district: str | None, period: Period | No
     recorded since that changed it: back-dated entries, corrections, later
     events and changed targets. Money is in yuan (分 in JSON); a task
     completion rate is shown when --district and a year are given.
+    Follow-up timeliness and 12-month business survival depend on the day a
+    report is made: both columns give them as of the moment's date.
 
     \b
     Example:
@@ -103,6 +105,7 @@ def audit_as_json(audit: IndicatorsAudit) -> dict[str, Any]:
         "as_known_at": str(audit.moment),
         "period": audit.period.name,
         "district": audit.district,
+        "report_date": None if audit.report_date is None else audit.report_date.isoformat(),
         "figures": [
             {"name": f.name, "kind": f.kind, "then": f.then, "now": f.now,
              "differs": f.differs, "explained_by": [_explanation_json(e) for e in f.explained_by]}
@@ -122,7 +125,10 @@ def render_audit(audit: IndicatorsAudit, lang: str | None) -> list[str]:
     """A text table of the figures, then the events behind each difference."""
     district = audit.district or say("ind_all_districts", lang)
     lines = [say("ind_heading", lang, moment=str(audit.moment), period=audit.period.name,
-                 district=district), ""]
+                 district=district)]
+    if audit.report_date is not None:
+        lines.append(say("ind_report_date", lang, day=audit.report_date.isoformat()))
+    lines.append("")
     labels = {f.name: _label(f.name, lang) for f in audit.figures}
     width = max(_width(text) for text in [*labels.values(), say("ind_figure", lang)]) + 2
     lines.append(f"{_pad(say('ind_figure', lang), width)} {say('ind_then', lang):>16} "

@@ -190,6 +190,16 @@ MESSAGES: dict[str, dict[str, str]] = {
     "kpi_jobs_per_start": {"zh": "创业带动就业比", "en": "jobs per supported start"},
     "kpi_repayment_rate": {"zh": "到期还款率", "en": "repayment rate"},
     "kpi_compensation_rate": {"zh": "代偿率", "en": "compensation rate"},
+    "kpi_business_anniversary": {"zh": "满12个月的企业", "en": "businesses reaching 12 months"},
+    "kpi_business_survived": {"zh": "满12个月仍在经营", "en": "still operating at 12 months"},
+    "kpi_survival_rate": {"zh": "企业12个月存活率", "en": "12-month business survival"},
+    "kpi_followups_due": {"zh": "应完成跟踪服务事项", "en": "follow-up items due"},
+    "kpi_followups_in_time": {"zh": "按时完成跟踪服务事项", "en": "follow-up items done in time"},
+    "kpi_timeliness_rate": {"zh": "跟踪服务及时率", "en": "follow-up timeliness"},
+    "ind_report_date": {
+        "zh": "跟踪服务及时率与企业12个月存活率两列均按报告日 {day} 计算",
+        "en": "Follow-up timeliness and 12-month survival are as of {day} in both columns",
+    },
     # ``homeward backup`` and ``homeward restore``
     "backup_done": {
         "zh": "已将 {events} 个事件及账号备份到 {out}（{size} 字节）",

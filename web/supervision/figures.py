@@ -7,8 +7,12 @@ from dataclasses import dataclass, field
 from datetime import date
 from typing import Any
 
+from application.projections import Share
 from application.projections.indicators import IndicatorsView, areas
-from domain.indicators import KPIS
+from application.projections.report_time import RATES as REPORT_RATES
+from application.projections.report_time import rate_of, total
+from application.projections.work_queue import WorkQueueView
+from domain.indicators import KPIS, REPORT_TIME
 from web.i18n import _l
 
 LABELS = {
@@ -26,6 +30,15 @@ LABELS = {
     "resource_matching": _l("Resource matchings"),
     "activities_held": _l("Activities held"),
     "activity_attendances": _l("Attendances at activities"),
+    "business_anniversary": _l("Businesses reaching 12 months"),
+    "business_survived": _l("Still operating at 12 months"),
+}
+#: The report-time rates: their name and the names of their part and whole.
+REPORT_LABELS = {
+    "timeliness": (_l("Follow-up timeliness"), _l("Follow-up items done in time"),
+                   _l("Follow-up items due")),
+    "survival": (_l("12-month business survival"), LABELS["business_survived"],
+                 LABELS["business_anniversary"]),
 }
 #: Indicators counted in 分: shown as money, charted in yuan.
 MONEY = frozenset({"loan_granted", "loan_settled", "loan_due", "loan_repaid_on_time",
@@ -56,6 +69,19 @@ class Line:
     money: bool
 
 
+@dataclass(frozen=True)
+class ReportLine:
+    """A report-time rate as of the report date: this month, this year, and all to date."""
+
+    name: str
+    label: str
+    part_label: str
+    whole_label: str
+    month: Share
+    year: Share
+    to_date: Share
+
+
 @dataclass
 class Figures:
     """Everything the dashboard shows, for one scope and month."""
@@ -68,6 +94,9 @@ class Figures:
     by_month: dict[str, list[int]]
     districts: list[str]
     by_district: dict[str, dict[str, Line]] = field(default_factory=dict)
+    report_on: date | None = None
+    report: list[ReportLine] = field(default_factory=list)
+    report_by_district: dict[str, dict[str, ReportLine]] = field(default_factory=dict)
 
     def chart_data(self, district_name: Any) -> dict[str, Any]:
         """What dashboard.js draws: labels translated here, money in yuan."""
@@ -119,10 +148,33 @@ def line(view: IndicatorsView, kpi: str, month: date, districts: tuple[str, ...]
                 actual, goal, actual / goal if goal else None, kpi in MONEY)
 
 
+def report_lines(view: IndicatorsView, queue: WorkQueueView, month: date, on: date,
+                 districts: tuple[str, ...],
+                 ) -> tuple[list[ReportLine], dict[str, dict[str, ReportLine]]]:
+    """Each report-time rate as of ``on`` for ``month``, its year and all to date: in all of
+    ``districts`` (() = all), and by county."""
+    periods = {"month": month_bounds(month),
+               "year": (date(month.year, 1, 1), date(month.year, 12, 31)),
+               "to_date": (date.min, date.max)}
+    lines, by_county = [], {}
+    for name in REPORT_RATES:
+        found = {period: rate_of(name, queue, view, on, date_from=first, date_to=last,
+                                 districts=districts)
+                 for period, (first, last) in periods.items()}
+        labels = [str(text) for text in REPORT_LABELS[name]]
+        lines.append(ReportLine(name, *labels, **{p: total(f.values()) for p, f in found.items()}))
+        for county in sorted({c for f in found.values() for c in f}):
+            by_county.setdefault(county, {})[name] = ReportLine(
+                name, *labels, **{p: f.get(county, Share()) for p, f in found.items()})
+    return lines, by_county
+
+
 def figures(view: IndicatorsView, month: date, districts: tuple[str, ...],
-            scope: str | None) -> Figures:
-    """The figures of ``month`` and its year in ``districts`` (() = all); ``scope``'s targets."""
-    lines = [line(view, kpi, month, districts, scope) for kpi in KPIS]
+            scope: str | None, queue: WorkQueueView | None = None,
+            on: date | None = None) -> Figures:
+    """The figures of ``month`` and its year in ``districts`` (() = all); ``scope``'s targets;
+    with the work queue, the report-time rates as of ``on``."""
+    lines = [line(view, kpi, month, districts, scope) for kpi in KPIS if kpi not in REPORT_TIME]
     year = {x.kpi: x.year for x in lines}
     rates = []
     for name, (text, above, below) in RATES.items():
@@ -139,6 +191,14 @@ def figures(view: IndicatorsView, month: date, districts: tuple[str, ...],
     counties = list(districts) or _districts_with_facts(view, month.year)
     result = Figures(f"{month:%Y-%m}", month.year, lines, rates, months, by_month, counties)
     result.by_district = {c: {k: line(view, k, month, (c,), c) for k in MAIN} for c in counties}
+    if queue is not None and on is not None:
+        result.report_on = on
+        result.report, by_county = report_lines(view, queue, month, on, districts)
+        empty = {r.name: ReportLine(r.name, r.label, r.part_label, r.whole_label, Share(),
+                                    Share(), Share()) for r in result.report}
+        result.report_by_district = {c: {**empty, **by_county.get(c, {})}
+                                     for c in sorted({*counties, *by_county})}
+        result.rates += [(line.label, line.year.rate, False) for line in result.report]
     return result
 
 

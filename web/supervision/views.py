@@ -15,7 +15,7 @@ from web.access import account, roles_required
 from web.i18n import _, _l
 from web.supervision import bp
 from web.supervision.downloads import XLSX, as_csv, as_xlsx
-from web.supervision.figures import Figures, figures
+from web.supervision.figures import Figures, ReportLine, figures
 from web.supervision.scope import (
     case_numbers,
     day_asked,
@@ -40,15 +40,16 @@ def dashboard() -> str:
     """Indicators against targets by district and month, and overdue work by caseworker."""
     from web import current_services
 
-    who, month = account(), _month_asked()
+    who, month, on = account(), _month_asked(), day_asked()
     wanted = district_asked(who)
     districts = districts_for(who, wanted)
-    found = _figures(who, month, wanted)
+    found = _figures(who, month, wanted, on)
     overdue = current_services().views["work_queue"].overdue_by_caseworker(today(), districts)
     chart = {**found.chart_data(short_name), "overdue": {"label": _("Overdue"),
              "names": [n for n, _c in overdue], "counts": [c for _n, c in overdue]}}
     return render_template("supervision/dashboard.html", figures=found, overdue=overdue,
                            chart=chart, month=f"{month:%Y-%m}",
+                           on=request.args.get("on", "").strip() or None,
                            district=wanted or "", choices=district_choices(who),
                            investigator=who.role is Role.INVESTIGATOR,
                            queue_served="followups.queue" in current_app.view_functions
@@ -83,7 +84,7 @@ def download(kind: str, fmt: str) -> Response:
     who, month = account(), _month_asked()
     wanted = district_asked(who)
     if kind == "indicators":
-        header, rows = _indicator_table(_figures(who, month, wanted))
+        header, rows = _indicator_table(_figures(who, month, wanted, day_asked()))
     elif kind == "overdue":
         header = [_("Caseworker"), _("Overdue")]
         rows = [list(r) for r in current_services().views["work_queue"].overdue_by_caseworker(
@@ -109,12 +110,13 @@ def _month_asked() -> date:
         abort(400)
 
 
-def _figures(who: Account, month: date, wanted: str | None) -> Figures:
+def _figures(who: Account, month: date, wanted: str | None, on: date) -> Figures:
     from web import current_services
 
+    views = current_services().views
     scope = wanted or (None if who.role is Role.INVESTIGATOR else who.district)
-    return figures(current_services().views["indicators"], month,
-                   districts_for(who, wanted), scope)
+    return figures(views["indicators"], month, districts_for(who, wanted), scope,
+                   queue=views["work_queue"], on=on)
 
 
 def _issues(who: Account, wanted: str | None, on: date) -> list[QualityIssue]:
@@ -127,19 +129,38 @@ def _issues(who: Account, wanted: str | None, on: date) -> list[QualityIssue]:
 
 
 def _indicator_table(found: Figures) -> tuple[list[str], list[list[object]]]:
+    """Each indicator's month, year, target and completion; then each report-time rate with
+    its part and whole for the month, the year and all to the report date."""
+    assert found.report_on is not None
     header = [_("District"), _("Indicator"), _("This month"), _("This year"), _("Target"),
-              _("Completion")]
+              _("Completion"), _("All to %(day)s", day=found.report_on.isoformat())]
 
     def row(district: str, line) -> list[object]:  # type: ignore[no-untyped-def]
         scale = 100 if line.money else 1
         return [district, line.label, line.month / scale, line.year / scale,
                 None if line.target is None else line.target / scale,
-                None if line.completion is None else round(line.completion, 4)]
+                _fraction(line.completion), None]
+
+    def report_rows(district: str, line: ReportLine) -> list[list[object]]:
+        month, year, to_date = line.month, line.year, line.to_date
+        return [[district, line.whole_label, month.whole, year.whole, None, None, to_date.whole],
+                [district, line.part_label, month.part, year.part, None, None, to_date.part],
+                [district, line.label, _fraction(month.rate), _fraction(year.rate), None, None,
+                 _fraction(to_date.rate)]]
 
     rows = [row(_("All"), line) for line in found.lines]
     for district, lines in found.by_district.items():
         rows += [row(district, line) for line in lines.values()]
+    for line in found.report:
+        rows += report_rows(_("All"), line)
+    for district, report in found.report_by_district.items():
+        for line in report.values():
+            rows += report_rows(district, line)
     return header, rows
+
+
+def _fraction(value: float | None) -> float | None:
+    return None if value is None else round(value, 4)
 
 
 def short_name(code: str) -> str:

@@ -110,6 +110,8 @@ def test_a_supported_start_gives_the_facts_of_every_indicator_it_touches() -> No
         "training_passed 2022-04-01 1 SYB <TrainingCompleted>",
         "trained_then_started 2022-04-01 1 SYB <BusinessRegistered>",
         "supported_start 2022-09-15 1 - <BusinessRegistered>",
+        "business_anniversary 2023-09-15 1 - <BusinessRegistered>",
+        "business_survived 2023-09-15 1 - <BusinessRegistered>",
         "resource_matching 2022-12-05 1 - <ServiceDelivered>",
         "loan_granted 2023-01-10 10000000 RETURNING_MIGRANT_WORKER <LoanGranted>",
         "loan_due 2024-01-10 10000000 RETURNING_MIGRANT_WORKER <LoanGranted>",
@@ -210,7 +212,9 @@ def test_a_business_without_any_support_is_no_supported_start_and_its_jobs_do_no
     case.deliver_service(occurred_on=date(2022, 9, 2), service="POLICY_BRIEFING",
                          provider="区人社局", outcome="讲解补贴政策")
 
-    assert rows(case) == []
+    # Its survival counts all the same: every business a case records is followed.
+    assert rows(case) == ["business_anniversary 2023-06-01 1 - <BusinessRegistered>",
+                          "business_survived 2023-06-01 1 - <BusinessRegistered>"]
 
 
 def test_mentoring_support_given_after_the_registration_still_makes_it_a_supported_start(
@@ -222,8 +226,9 @@ def test_mentoring_support_given_after_the_registration_still_makes_it_a_support
     case.assign_mentor(rules=RULES, occurred_on=date(2022, 10, 1), mentor_id="m-1",
                        mentor_level="CITY")
 
-    assert rows(case) == ["supported_start 2022-06-01 1 - <BusinessRegistered>",
-                          "jobs 2022-09-01 4 - <JobsReported>"]
+    assert rows(case, "supported_start", "jobs") == [
+        "supported_start 2022-06-01 1 - <BusinessRegistered>",
+        "jobs 2022-09-01 4 - <JobsReported>"]
 
 
 # ------------------------------------------------------------------- loans
@@ -252,6 +257,71 @@ def test_an_extended_loan_falls_due_at_its_new_maturity_and_what_was_compensated
     ]
 
 
+# -------------------------------------------------------- 12-month survival
+SURVIVAL = ("business_anniversary", "business_survived")
+
+
+@pytest.mark.parametrize(("closed_on", "survived"), [
+    (date(2023, 5, 31), False),  # closed before the anniversary
+    (date(2023, 6, 1), False),  # closed on the anniversary: not operating at +12 months
+    (date(2023, 6, 2), True),  # closed the day after: it operated its first year
+])
+def test_a_business_closed_on_or_before_its_anniversary_did_not_survive(
+    closed_on: date, survived: bool,
+) -> None:
+    case = a_case()
+    biz = business(case, date(2022, 6, 1))
+    case.close_business(occurred_on=closed_on, business_ref=biz, kind="DEREGISTERED",
+                        reason="经营不善")
+
+    assert rows(case, *SURVIVAL) == [
+        "business_anniversary 2023-06-01 1 - <BusinessRegistered>",
+        *(["business_survived 2023-06-01 1 - <BusinessRegistered>"] if survived else [])]
+
+
+def test_a_suspended_business_counts_as_closed_and_a_leap_day_reaches_12_months_on_28_february(
+) -> None:
+    case = Case.enrol(**enrolment(returned_on=date(2023, 12, 1), occurred_on=date(2024, 1, 10)))
+    biz = business(case, date(2024, 2, 29))
+    case.close_business(occurred_on=date(2024, 11, 1), business_ref=biz, kind="SUSPENDED",
+                        reason="歇业")
+
+    assert rows(case, *SURVIVAL) == ["business_anniversary 2025-02-28 1 - <BusinessRegistered>"]
+
+
+def test_a_business_whose_case_closed_before_its_anniversary_counts_in_neither_figure() -> None:
+    lost, followed, reopened = a_case(), a_case(), a_case()
+    for case in (lost, followed, reopened):
+        business(case, date(2022, 6, 1))
+    lost.close(occurred_on=date(2023, 5, 31), reason="MOVED_AWAY")
+    followed.close(occurred_on=date(2023, 6, 1), reason="MOVED_AWAY")  # on the anniversary
+    reopened.close(occurred_on=date(2022, 12, 1), reason="OPTED_OUT")
+    reopened.reopen(occurred_on=date(2023, 3, 1), reason="本人要求恢复")
+
+    assert rows(lost, *SURVIVAL) == []
+    assert rows(followed, *SURVIVAL) == rows(reopened, *SURVIVAL) == [
+        "business_anniversary 2023-06-01 1 - <BusinessRegistered>",
+        "business_survived 2023-06-01 1 - <BusinessRegistered>"]
+
+
+def test_a_business_already_a_year_old_at_enrolment_is_not_counted_and_a_correction_moves_it(
+) -> None:
+    old, young = a_case(), a_case()  # both enrolled on 1 March 2022
+    business(old, date(2021, 2, 28))
+    registered = young.version + 1
+    business(young, date(2021, 3, 1))  # its anniversary is the enrolment day: counted
+
+    assert rows(old, *SURVIVAL) == []
+    assert rows(young, *SURVIVAL)[0] == "business_anniversary 2022-03-01 1 - <BusinessRegistered>"
+
+    ref = young.correct_record(occurred_on=date(2022, 4, 1), target_version=registered,
+                               field="occurred_on", new_value="2021-06-15", reason="核对执照")
+    assert rows(young, *SURVIVAL)[0].startswith("business_anniversary 2022-03-01")  # not approved
+    with recording_as("sup-1", Role.SUPERVISOR):
+        young.approve_correction(occurred_on=date(2022, 4, 2), correction_ref=ref)
+    assert rows(young, *SURVIVAL)[0].startswith("business_anniversary 2022-06-15")
+
+
 # --------------------------------------------------- district and person tags
 def test_facts_keep_the_district_of_their_event_and_the_corrected_returnee_type() -> None:
     case = a_case()
@@ -267,7 +337,8 @@ def test_facts_keep_the_district_of_their_event_and_the_corrected_returnee_type(
 
     assert [(f.kpi, f.district) for f in facts] == [
         ("training_completions", "370303"), ("training_passed", "370303"),
-        ("trained_then_started", "370303"), ("supported_start", "370302")]
+        ("trained_then_started", "370303"), ("supported_start", "370302"),
+        ("business_anniversary", "370302"), ("business_survived", "370302")]
     assert {f.returnee_type for f in facts} == {"VETERAN"}
 
 
@@ -295,6 +366,7 @@ def test_targets_of_a_district_and_year_live_in_one_stream_named_by_both() -> No
     ("370000", "jobs", 1, InvalidCodeError, "district"),  # a province
     ("999999", "jobs", 1, InvalidCodeError, "district"),
     ("370303", "happiness", 1, InvalidValueError, "kpi"),
+    ("370303", "business_survived", 1, InvalidValueError, "kpi"),  # decided at report time
     ("370303", "jobs", -1, InvalidValueError, "value"),
     ("370303", "jobs", 1.5, InvalidValueError, "value"),
     ("370303", "jobs", True, InvalidValueError, "value"),
