@@ -299,10 +299,11 @@ class Cases(ActivityCommands, MoneyCommands, TargetCommands, Application):
 
     def find_case_id(self, number: str) -> UUID:
         """The id of the case with this number."""
-        case_id = case_id_for(check_case_no(number))
-        if not self._exists(case_id) or not isinstance(self._get(case_id), Case):
-            raise CaseNotFoundError(number)
-        return case_id
+        return self._numbered(number).id
+
+    def get_case_numbered(self, number: str) -> CaseState:
+        """The case with this number as it stands (one read of its stream)."""
+        return case_state(self._numbered(number))
 
     def stored_records(self, stream_id: UUID) -> Iterator[ChainedRecord]:
         """A stream's stored events, decoded but not upcast, for verification."""
@@ -351,6 +352,12 @@ class Cases(ActivityCommands, MoneyCommands, TargetCommands, Application):
         if not isinstance(case, Case):
             raise CaseNotFoundError(case_id)
         return case
+
+    def _numbered(self, number: str) -> Case:
+        try:
+            return self._get(case_id_for(check_case_no(number)))
+        except CaseNotFoundError:
+            raise CaseNotFoundError(number) from None
 
     def _exists(self, stream_id: UUID) -> bool:
         return bool(self.recorder.select_events(stream_id, limit=1))

@@ -59,9 +59,8 @@ def readable_case(case_no: str) -> CaseState:
     """The case if this account may read it; otherwise 404, as if it did not exist."""
     from web import current_services
 
-    cases = current_services().cases
     try:
-        state = cases.get_case(cases.find_case_id(case_no))
+        state = current_services().cases.get_case_numbered(case_no)
     except (CaseNotFoundError, DomainError):  # unknown, or not even a case number
         abort(404)
     if not may_read_case(account(), state):
