@@ -125,6 +125,7 @@ def register_commands(app: Flask) -> None:
     app.cli.add_command(export_group)
     register_accounts_command(app)
     register_backup_commands(app)
+    register_import_command(app)
 
 
 def register_backup_commands(app: Flask) -> None:
@@ -132,6 +133,12 @@ def register_backup_commands(app: Flask) -> None:
 
     app.cli.add_command(backup_command)
     app.cli.add_command(restore_command)
+
+
+def register_import_command(app: Flask) -> None:
+    from web.cli.ledger import import_group
+
+    app.cli.add_command(import_group)
 
 
 def register_accounts_command(app: Flask) -> None:
