@@ -266,3 +266,26 @@ def _row_key_held(app: Flask, ledger: Ledger, row: int) -> bool:
     sha = hashlib.sha256(ledger.path.read_bytes()).hexdigest()
     key = cases.repository.get(UniqueKey.create_id(ROW_KEY, f"{sha}:0:{row}"))
     return key.holder is not None
+
+
+@pytest.mark.slow
+def test_two_importers_of_one_file_at_once_write_each_row_once(
+    cli: tuple[Flask, FlaskCliRunner], settings: Settings, tmp_path: Path
+) -> None:
+    app, _ = cli
+    ledger = write_xlsx(tmp_path / "台账.xlsx", 600, caseworker="cw.zhang")
+    env = {**os.environ, "HOMEWARD_INSTANCE_PATH": str(settings.instance_path),
+           "HOMEWARD_DATABASE_URL": settings.database_url}
+    script = [str(Path(sys.executable).with_name("homeward")), "import", "cases",
+              str(ledger.path), "--lang", "en"]
+
+    both = [subprocess.Popen([*script, "--user", user, "--report", str(tmp_path / f"{user}.xlsx")],
+                             env=env, stdout=subprocess.PIPE, stderr=subprocess.PIPE, text=True)
+            for user in ("sup.li", "cw.zhang")]
+    outputs = [process.communicate(timeout=600) for process in both]
+
+    assert [p.returncode for p in both] == [3, 3], outputs
+    imported = [int(out.split("rows, ")[1].split(" imported now")[0]) for out, _ in outputs]
+    before = [int(out.split("imported now, ")[1].split(" were")[0]) for out, _ in outputs]
+    assert sum(imported) == len(ledger.good) == imported[0] + before[0] == imported[1] + before[1]
+    assert enrolled(app) == len(ledger.good)
