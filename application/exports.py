@@ -143,6 +143,34 @@ def check_filter(kind: str, filters: ExportFilter) -> None:
             raise ExportError("bad_district", f"no district {code}", value=code) from None
 
 
+def scope_to_account(account: Account | None, username: str, kind: str,
+                     filters: ExportFilter) -> ExportFilter:
+    """The filters of an export made in an account's name: what that account may read.
+
+    An investigator reads every district.  A caseworker's or supervisor's export
+    keeps to their own (a city's supervisor: its counties) and is limited to it
+    when no district is asked for; the audit log spans districts, so it is an
+    investigator's.  Other roles export nothing.
+    """
+    if account is None:
+        raise ExportError("no_account", f"no account {username}", user=username)
+    if account.active and account.role is Role.INVESTIGATOR:
+        return filters
+    if not account.active or account.role not in (Role.CASEWORKER, Role.SUPERVISOR):
+        raise ExportError("account_refused", f"{username} may not export case data",
+                          user=account.username, role=account.role.value)
+    if kind == "audit":
+        raise ExportError("audit_refused", "the audit export is for investigators",
+                          user=account.username, role=account.role.value)
+    if not filters.districts:
+        return ExportFilter((account.district,), filters.date_from, filters.date_to,
+                            filters.caseworker)
+    if not all(account.may_read(district) for district in filters.districts):
+        raise ExportError("out_of_reach", f"{username} may export {account.district} only",
+                          user=account.username, district=account.district)
+    return filters
+
+
 def authorise_reveal(account: Account | None, username: str | None, kind: str,
                      filters: ExportFilter, reason: str | None) -> ExportFilter:
     """The filters an account may reveal with (a supervisor: within their district)."""

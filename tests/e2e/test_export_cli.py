@@ -70,8 +70,11 @@ def read_csv(path: Path) -> tuple[list[str], list[str], list[list[str]]]:
 
 
 def read_xlsx(path: Path) -> tuple[list[Any], list[Any], list[list[Any]]]:
-    sheet = openpyxl.load_workbook(path, read_only=True).worksheets[0]
-    meta, columns, *rows = [list(r) for r in sheet.iter_rows(values_only=True)]
+    book = openpyxl.load_workbook(path, read_only=True)
+    try:  # a read-only workbook keeps its file open until closed
+        meta, columns, *rows = [list(r) for r in book.worksheets[0].iter_rows(values_only=True)]
+    finally:
+        book.close()
     return meta, columns, rows
 
 
@@ -218,6 +221,47 @@ def test_a_supervisor_reveals_within_their_district_only(
     assert {r["district"] for r in rows} == {"370303"} and len(rows) == 3
     assert refused.exit_code == 1 and "只能导出本辖区 370303" in refused.output
     assert not theirs.exists()
+
+
+def test_an_export_in_a_caseworkers_name_holds_their_district_only(
+    cli: tuple[Flask, FlaskCliRunner], tmp_path: Path
+) -> None:
+    app, runner = cli
+    data = some_cases(app)
+    accounts = app.extensions["homeward"].accounts
+    for name, role, district in (("cw-1", "caseworker", "370303"),
+                                 ("cw-zichuan", "caseworker", "370302"),
+                                 ("admin-1", "admin", "370000")):
+        accounts.add(username=name, password=PASSWORD, role=role, district=district)
+    catch_up(runner)
+    head = app.extensions["homeward"].cases.recorder.max_notification_id()
+
+    def refused(*args: str) -> str:
+        out = tmp_path / "refused.csv"
+        result = runner.invoke(args=["export", *args[:1], "--out", str(out), *args[1:],
+                                     "--lang", "en"])
+        assert result.exit_code == 1 and "Traceback" not in result.output, result.output
+        assert not out.exists()
+        return result.output
+
+    export(runner, "cases", tmp_path / "theirs.jsonl", "--user", "cw-zichuan")
+    export(runner, "events", tmp_path / "events.jsonl", "--user", "cw-zichuan")
+    export(runner, "cases", tmp_path / "city.jsonl", "--user", "cw-1", "--district", "370303")
+
+    _, second, _ = data["case_nos"]
+    header, rows = read_jsonl(tmp_path / "theirs.jsonl")
+    assert header["filters"] == {"district": ["370302"]}
+    assert [row["case_no"] for row in rows] == [second]
+    assert {row["case_no"] for row in read_jsonl(tmp_path / "events.jsonl")[1]} == {second}
+    assert second not in {row["case_no"] for row in read_jsonl(tmp_path / "city.jsonl")[1]}
+    assert "may export district 370303 only" in refused("cases", "--user", "cw-1",
+                                                        "--district", "370300")
+    assert "may export district 370303 only" in refused("events", "--user", "cw-1",
+                                                        "--district", "370302")
+    assert "audit export is for investigators" in refused("audit", "--user", "cw-1")
+    assert "(admin) may not export case data" in refused("cases", "--user", "admin-1")
+    assert "no account nobody" in refused("cases", "--user", "nobody")
+    assert app.extensions["homeward"].cases.recorder.max_notification_id() == head
 
 
 def test_filters_by_district_dates_and_caseworker(

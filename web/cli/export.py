@@ -12,7 +12,14 @@ from typing import Any
 import click
 from flask.cli import with_appcontext
 
-from application.exports import Exporter, ExportError, ExportFilter, authorise_reveal, check_filter
+from application.exports import (
+    Exporter,
+    ExportError,
+    ExportFilter,
+    authorise_reveal,
+    check_filter,
+    scope_to_account,
+)
 from domain.errors import DomainError
 from domain.recording import recording_as
 from web.cli.case import DateType, lang_option
@@ -44,7 +51,8 @@ def export_options(function: Any) -> Any:
                      help="ID numbers and phones in clear (supervisors, investigators; audited)."),
         click.option("--reason", help="Why personal data is revealed (required with --reveal)."),
         click.option("--user", envvar="HOMEWARD_USER",
-                     help="Your account (default: HOMEWARD_USER); needed with --reveal."),
+                     help="Your account (default: HOMEWARD_USER): the export keeps to what "
+                          "it may read; needed with --reveal."),
         lang_option,
         with_appcontext,
     )):
@@ -60,6 +68,8 @@ def export_group() -> None:
     --at POSITION writes the same bytes again.  ID numbers and phones are masked
     unless --reveal --reason TEXT is given by a supervisor or investigator
     (--user), which is recorded in the audit log before anything is written.
+    An export made in an account's name (--user) holds only what that account
+    may read: a caseworker's or supervisor's, their own district.
     """
 
 
@@ -146,9 +156,10 @@ def run_export(kind: str, *, out: Path, file_format: str | None, districts: tupl
     filters = ExportFilter(tuple(districts), date_from, date_to, caseworker)
     try:
         check_filter(kind, filters)
-        account = None
+        account = services.accounts.find(user) if user else None
+        if user:  # an export in an account's name holds only what the account may read
+            filters = scope_to_account(account, user, kind, filters)
         if reveal:
-            account = services.accounts.find(user) if user else None
             filters = authorise_reveal(account, user, kind, filters, reason)
         elif reason:
             raise ExportError("reason_without_reveal", "--reason goes with --reveal")
@@ -158,7 +169,7 @@ def run_export(kind: str, *, out: Path, file_format: str | None, districts: tupl
             click.echo(say("export_view_behind", lang, position=plan.position,
                            behind=plan.behind), err=True)
         disclosure = None
-        if account is not None:
+        if reveal and account is not None:
             with recording_as(account.username, account.role):
                 disclosure = exporter.disclose(plan, file_format, reason or "")
         parts = exporter.parts(plan, jobs) if file_format in ROW_WRITERS else []

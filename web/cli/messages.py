@@ -107,6 +107,22 @@ MESSAGES: dict[str, dict[str, str]] = {
         "zh": "账号 {user} 只能导出本辖区 {district} 的明文个人信息",
         "en": "account {user} may reveal personal data of district {district} only",
     },
+    "export_no_account": {
+        "zh": "没有账号 {user}",
+        "en": "no account {user}",
+    },
+    "export_account_refused": {
+        "zh": "账号 {user}（{role}）无权导出案件数据",
+        "en": "account {user} ({role}) may not export case data",
+    },
+    "export_audit_refused": {
+        "zh": "审计日志导出仅限调查员，账号 {user}（{role}）不能导出",
+        "en": "the audit export is for investigators: account {user} ({role}) may not make it",
+    },
+    "export_out_of_reach": {
+        "zh": "账号 {user} 只能导出本辖区 {district} 的数据",
+        "en": "account {user} may export district {district} only",
+    },
     "export_reason_missing": {
         "zh": "--reveal 需要 --reason 说明理由（至少 2 个字）",
         "en": "--reveal needs --reason (at least 2 characters)",
