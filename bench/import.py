@@ -140,7 +140,8 @@ def measure(store: str, rows: int, rounds: int) -> dict[str, float]:
         write_xlsx(ledger_path, rows, caseworker="cw.zhang")
         ledger = LedgerFile.of(ledger_path.name, ledger_path.read_bytes())
         for round_ in range(rounds):
-            plain, imported = services_at(tmp, url("direct")), services_at(tmp, url("import"))
+            plain = services_at(tmp / f"direct-{round_}", url(f"direct{round_}"))
+            imported = services_at(tmp / f"import-{round_}", url(f"import{round_}"))
             try:
                 fields = accepted_fields(plain, ledger)
                 if round_ % 2 == 0:
