@@ -178,6 +178,34 @@ def test_another_districts_case_is_404_and_an_investigator_reads_but_cannot_writ
     assert answer.status_code == 403
 
 
+@pytest.mark.parametrize("key", ["neighbour", "outsider"])
+def test_another_districts_caseworker_finds_nothing_of_the_case_and_reaches_none_of_it(
+    api: Any, app: Flask, key: str
+) -> None:
+    person = _enrolment(name="赵敏", mobile="13712345678")
+    answer = api("caseworker").post("/cases", person)
+    case_no = answer.get_json()["case_no"]
+    app.extensions["homeward"].views.catch_up("case_list")
+    stranger = api(key)
+    position = _position(app)
+
+    found = [stranger.get("/cases", **query).get_json() for query in (
+        {"q": "赵敏"}, {"q": case_no}, {"q": person["id_number"]}, {"q": "13712345678"},
+        {"district": "370303"}, {"district": "370303", "q": "赵"})]
+    reached = [stranger.get(f"/cases/{case_no}{part}").status_code
+               for part in ("", "/history", "/queue")]
+    revealed = stranger.post(f"/cases/{case_no}/reveal", {"field": "mobile", "reason": "核实"})
+    written = stranger.post(f"/cases/{case_no}/record-follow-up", {
+        "expected_version": 1, "occurred_on": days_ago(1).isoformat(), "method": "PHONE",
+        "reached": True, "summary": "回访"})
+
+    assert [(page["total"], page["cases"]) for page in found] == [(0, [])] * len(found)
+    assert reached == [404, 404, 404]
+    assert (revealed.status_code, written.status_code) == (404, 404)
+    assert _position(app) == position  # no reveal, no follow-up recorded
+    assert api("caseworker").get("/cases", q="赵敏").get_json()["total"] == 1
+
+
 def test_a_supervisor_only_command_is_403_for_a_caseworker(api: Any) -> None:
     script, case_no = _enrolled(api)
 
