@@ -89,9 +89,10 @@ def register_work_blueprints(app: Flask) -> None:
     """My queue, the supervisors' dashboard and the accounts page."""
     from web.admin import bp as admin_bp
     from web.followups import bp as followups_bp
+    from web.imports import bp as imports_bp
     from web.supervision import bp as supervision_bp
 
-    for blueprint in (followups_bp, supervision_bp, admin_bp):
+    for blueprint in (followups_bp, supervision_bp, admin_bp, imports_bp):
         app.register_blueprint(blueprint)
 
 

@@ -152,7 +152,7 @@ class LedgerImport:
                    if f not in header.fields.values() and f not in self.defaults]
         if missing:
             raise LedgerFileError("missing_columns", "columns missing: " + ", ".join(missing),
-                                  fields=missing)
+                                  fields=missing, header=header)
         outcome = Outcome(ledger.name, ledger.sha256, sheet.name, sheet.index, header, dry_run)
         seen: dict[str, int] = {}
         pending: list[_Pending] = []

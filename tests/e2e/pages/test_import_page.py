@@ -1,0 +1,112 @@
+"""The supervisors' import page: upload, check on screen, adjust columns, report, import once."""
+
+from __future__ import annotations
+
+import io
+import re
+from pathlib import Path
+
+import openpyxl
+from eventsourcing.utils import get_topic
+from flask import Flask
+
+from domain.case import Case
+from tests.conftest import AuthActions, add_accounts
+from tests.ledgers import write_xlsx
+
+ENROLLED = get_topic(Case.Enrolled)
+
+
+def enrolled(app: Flask) -> int:
+    recorder = app.extensions["homeward"].cases.recorder
+    return len(recorder.select_notifications(start=1, limit=100_000, topics=[ENROLLED]))
+
+
+def signed_in(app: Flask, key: str = "supervisor") -> AuthActions:
+    auth = AuthActions(app.test_client(), add_accounts(app))
+    assert auth.login(key).status_code == 302
+    return auth
+
+
+def upload(auth: AuthActions, name: str, data: bytes) -> object:
+    return auth.client.post("/imports/", data={
+        "csrf_token": auth.csrf_token("/imports/"), "file": (io.BytesIO(data), name)},
+        content_type="multipart/form-data")
+
+
+def test_a_supervisor_checks_a_ledger_on_screen_then_imports_it_once(
+    store_app: Flask, tmp_path: Path
+) -> None:
+    auth = signed_in(store_app)
+    ledger = write_xlsx(tmp_path / "台账.xlsx", 120, caseworker="cw.zhang")
+
+    sent = upload(auth, "台账.xlsx", ledger.path.read_bytes())
+    checked = auth.client.get(sent.headers["Location"])
+
+    assert sent.status_code == 302 and checked.status_code == 200
+    page = checked.get_data(as_text=True)
+    good = len(ledger.good)
+    assert (f"检查完毕，未保存任何数据：120 行中，可导入 {good} 行，此前已导入 0 行，"
+            f"不予导入 {len(ledger.bad)} 行，重复 {len(ledger.repeats)} 行") in page
+    for row in ledger.bad:
+        assert f'data-row="{row}" data-status="refused"' in page
+    assert "校验位错误" in page and "公民身份号码" in page
+    assert not any(number in page for number in ledger.id_numbers.values())
+    assert enrolled(store_app) == 0
+
+    # The report is the file with a result column, in the reader's language.
+    link = re.search(r'href="([^"]+)" id="report"', page)
+    assert link, page
+    report = auth.client.get(link[1].replace("&amp;", "&"))
+    assert report.status_code == 200
+    sheet = openpyxl.load_workbook(io.BytesIO(report.data)).worksheets[0]
+    assert sheet.cell(3, sheet.max_column).value == "导入结果"
+    assert sheet.cell(ledger.good[0], sheet.max_column).value == "可导入。"
+
+    # Importing saves the accepted rows; the same file again adds nothing.
+    form = {"csrf_token": auth.csrf_token(sent.headers["Location"])}
+    done = auth.client.post(sent.headers["Location"], data=form)
+    again = auth.client.post(sent.headers["Location"], data=form)
+
+    assert done.status_code == 200 and again.status_code == 200
+    assert f"本次导入 {good} 行" in done.get_data(as_text=True)
+    assert f"本次导入 0 行，此前已导入 {good} 行" in again.get_data(as_text=True)
+    assert enrolled(store_app) == good
+
+
+def test_columns_the_words_do_not_name_are_mapped_by_hand_and_bad_files_are_refused(
+    app: Flask,
+) -> None:
+    auth = signed_in(app)
+    sheet = "人员,证件编码,户籍地,返乡时间,人员类别,经办人\n" \
+            "王芳,370303198501010027,张店区,2024-03-05,农民工,cw.zhang\n"
+
+    sent = upload(auth, "名单.csv", sheet.encode("gb18030"))
+    missing = auth.client.get(sent.headers["Location"] + "?lang=en")
+    mapped = auth.client.get(sent.headers["Location"], query_string={
+        "map:人员": "name", "map:证件编码": "id_number", "lang": "en"})
+
+    assert missing.status_code == 422
+    assert "These columns are missing: Name, ID number." in missing.get_data(as_text=True)
+    assert mapped.status_code == 200, mapped.get_data(as_text=True)
+    assert "1 can be imported" in mapped.get_data(as_text=True)
+    for name, data, message in (
+        ("old.xls", b"\xd0\xcf\x11\xe0" + bytes(600), "旧版 .xls"),
+        ("empty.csv", b"", "文件是空的"),
+    ):
+        refused = upload(auth, name, data)
+        assert refused.status_code == 422 and message in refused.get_data(as_text=True)
+    assert enrolled(app) == 0
+
+
+def test_only_supervisors_reach_the_page_and_only_their_own_uploads(app: Flask) -> None:
+    auth = signed_in(app)
+    sent = upload(auth, "名单.csv", "姓名,身份证号\n王芳,370303198501010027\n".encode())
+    location = sent.headers["Location"]
+    auth.logout()
+
+    auth.login("caseworker")
+    assert auth.client.get("/imports/").status_code == 403
+    auth.logout()
+    auth.login("city_supervisor")
+    assert auth.client.get(location).status_code == 404

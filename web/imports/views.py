@@ -1,0 +1,208 @@
+"""Upload a ledger, see what becomes of every row before anything is saved, then import it."""
+
+from __future__ import annotations
+
+import tempfile
+from pathlib import Path
+from typing import Any
+
+from flask import Response, abort, current_app, redirect, render_template, request, url_for
+from werkzeug.wrappers import Response as BaseResponse
+
+from application.ledger.columns import Header
+from application.ledger.importer import LedgerImport, Outcome, RowResult, Status
+from application.ledger.kinds import CASES
+from application.ledger.report import write_report
+from application.ledger.sheets import LedgerFile, LedgerFileError
+from domain.recording import Role
+from web.access import account, roles_required
+from web.i18n import _, _l
+from web.imports import bp, uploads
+from web.ledger_errors import reason
+
+#: A ledger of 50,000 rows fits; the app's other forms keep their smaller limit.
+MAX_UPLOAD = 32 * 1024 * 1024
+XLSX = "application/vnd.openxmlformats-officedocument.spreadsheetml.sheet"
+FIELDS = {
+    "name": _l("Name"), "id_type": _l("ID type"), "id_number": _l("ID number"),
+    "sex": _l("Sex"), "birth_date": _l("Birth date"), "mobile": _l("Mobile phone"),
+    "hukou_division": _l("Hukou (county)"), "residence_division": _l("Residence code"),
+    "owning_district": _l("District"), "returnee_type": _l("Returnee type"),
+    "loan_groups": _l("Loan groups"), "is_disabled": _l("Has a disability"),
+    "returned_on": _l("Returned home on"), "occurred_on": _l("Enrolled on"),
+    "caseworker_id": _l("Caseworker"), "prior_work_province": _l("Province worked in"),
+    "intended_industry": _l("Intended industry"), "note": _l("Note"), "case_no": _l("Case number"),
+}
+FILE_ERRORS = {
+    "empty": _l("The file is empty."),
+    "xls": _l("This is an old .xls workbook: save it as .xlsx or .csv and upload that."),
+    "unreadable": _l("This is not a readable XLSX or CSV file."),
+    "encoding": _l("This CSV file is neither UTF-8 nor GB18030 (GBK) text."),
+    "no_sheet": _l("The workbook has no sheet %(sheet)s (it has: %(sheets)s)."),
+    "no_header": _l("No header naming the ledger's columns (such as 姓名, 身份证号) was found "
+                    "in the first 20 rows."),
+    "missing_columns": _l("These columns are missing: %(fields)s. Map a column to each below."),
+}
+
+
+@bp.get("/")
+@roles_required(Role.SUPERVISOR)
+def index() -> str:
+    """The upload form."""
+    return render_template("imports/index.html", error=None)
+
+
+@bp.post("/")
+@roles_required(Role.SUPERVISOR)
+def upload() -> Any:
+    """Keep the uploaded ledger (encrypted) and show its check."""
+    request.max_content_length = MAX_UPLOAD
+    sent = request.files.get("file")
+    if sent is None or not sent.filename:
+        return render_template("imports/index.html", error=_("Choose a file.")), 422
+    try:
+        ledger = LedgerFile.of(Path(sent.filename).name, sent.read())
+    except LedgerFileError as error:
+        return render_template("imports/index.html", error=file_error(error)), 422
+    uploads.keep(_instance(), _cipher(), account(), ledger)
+    return redirect(url_for("imports.check", sha256=ledger.sha256,
+                            sheet=request.form.get("sheet", "").strip() or None))
+
+
+@bp.get("/<sha256>")
+@roles_required(Role.SUPERVISOR)
+def check(sha256: str) -> Any:
+    """What would become of every row; nothing is saved."""
+    return _page(sha256, dry_run=True)
+
+
+@bp.post("/<sha256>")
+@roles_required(Role.SUPERVISOR)
+def run(sha256: str) -> Any:
+    """Import the accepted rows that are not in yet, each once."""
+    return _page(sha256, dry_run=False)
+
+
+@bp.get("/<sha256>/report.xlsx")
+@roles_required(Role.SUPERVISOR)
+def report(sha256: str) -> Response:
+    """The copy of the file with each row's result (it holds what the file held)."""
+    ledger, sheet, mapping = _asked(sha256)
+    try:
+        outcome = _importer(mapping).run(ledger, sheet, dry_run=True)
+    except LedgerFileError:
+        abort(404)
+    with tempfile.TemporaryDirectory() as folder:
+        out = Path(folder) / "report.xlsx"
+        write_report(ledger, outcome, {r.row: note(r) for r in outcome.rows},
+                     _("Import result"), out)
+        body = out.read_bytes()
+    name = f"{Path(ledger.name).stem}-report.xlsx"
+    return Response(body, mimetype=XLSX, headers={
+        "Content-Disposition": f"attachment; filename*=UTF-8''{_quote(name)}"})
+
+
+@bp.post("/<sha256>/discard")
+@roles_required(Role.SUPERVISOR)
+def discard(sha256: str) -> BaseResponse:
+    """Remove the uploaded file."""
+    uploads.discard(_instance(), account(), sha256)
+    return redirect(url_for("imports.index"))
+
+
+# ----------------------------------------------------------------------------- helpers
+def _page(sha256: str, *, dry_run: bool) -> Any:
+    ledger, sheet, mapping = _asked(sha256)
+    outcome: Outcome | None = None
+    error, header = None, None
+    try:
+        outcome = _importer(mapping).run(ledger, sheet, dry_run=dry_run)
+        header = outcome.header
+    except LedgerFileError as refused:
+        error, header = file_error(refused), refused.params.get("header")
+    left_out = [r for r in outcome.rows if r.status in (Status.REFUSED, Status.DUPLICATE)] \
+        if outcome else []
+    columns = _columns(header, mapping)
+    return render_template("imports/check.html", ledger=ledger, sheet=sheet or "",
+                           outcome=outcome, error=error, left_out=left_out, note=note,
+                           columns=columns, fields=FIELDS, statuses=Status,
+                           query={"sheet": sheet or None, **{f"map:{k}": v or "" for k, v in
+                                                              mapping.items()}}
+                           ), 422 if error else 200
+
+
+def _asked(sha256: str) -> tuple[LedgerFile, str | None, dict[str, str | None]]:
+    """The uploaded ledger, the sheet asked for and the columns mapped by hand."""
+    ledger = uploads.load(_instance(), _cipher(), account(), sha256)
+    if ledger is None:
+        abort(404)
+    mapping: dict[str, str | None] = {}
+    for key, value in request.values.items():
+        if key.startswith("map:") and (value in FIELDS or value == ""):
+            mapping[key[4:]] = value or None
+    return ledger, request.values.get("sheet", "").strip() or None, mapping
+
+
+def _columns(header: Header | None, mapping: dict[str, str | None]
+             ) -> list[tuple[str, str | None]]:
+    """Each header of the file with the field it is read as (None: not imported)."""
+    if header is None:
+        return list(mapping.items())
+    found = [(header.titles[c], header.fields[c]) for c in sorted(header.fields)]
+    return found + [(title, None) for title in header.ignored]
+
+
+def _importer(mapping: dict[str, str | None]) -> LedgerImport:
+    from web import current_services
+
+    services = current_services()
+    return LedgerImport(services.cases, CASES, account(), services.accounts.list(),
+                        mapping=mapping)
+
+
+def note(result: RowResult) -> str:
+    """What became of a row, in the reader's language."""
+    if result.status is Status.REFUSED:
+        return _("Refused: %(problems)s", problems="; ".join(
+            _("%(column)s: %(reason)s", column=e.column or str(FIELDS.get(e.field, e.field)),
+              reason=reason(e.error)) for e in result.errors))
+    if result.status is Status.DUPLICATE:
+        if result.same_as_row is not None:
+            return _("Duplicate: the same ID number as row %(row)s; not imported.",
+                     row=result.same_as_row)
+        if result.case_no:
+            return _("Duplicate: open case %(case_no)s holds this ID number; not imported.",
+                     case_no=result.case_no)
+        return _("Duplicate: another open case holds this ID number; not imported.")
+    if result.status is Status.IMPORTED:
+        return _("Imported: case %(case_no)s.", case_no=result.case_no)
+    if result.status is Status.ALREADY:
+        return _("Imported before: case %(case_no)s.", case_no=result.case_no) \
+            if result.case_no else _("Imported before.")
+    return _("Can be imported.")
+
+
+def file_error(error: LedgerFileError) -> str:
+    params = dict(error.params)
+    if "fields" in params:
+        params["fields"] = ", ".join(str(FIELDS.get(f, f)) for f in params["fields"])
+    try:
+        return str(FILE_ERRORS[error.code]) % params
+    except (KeyError, TypeError, ValueError):
+        return str(FILE_ERRORS.get(error.code, FILE_ERRORS["unreadable"]))
+
+
+def _instance() -> Path:
+    return Path(current_app.instance_path)
+
+
+def _cipher() -> Any:
+    from web import current_services
+
+    return current_services().cases.mapper.cipher
+
+
+def _quote(name: str) -> str:
+    from urllib.parse import quote
+
+    return quote(name)
