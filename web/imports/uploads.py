@@ -3,7 +3,7 @@
 A ledger holds ID numbers in clear, so the bytes are kept only under the
 store's own cipher (AES-GCM, the key that encrypts every event), in the
 instance folder, in a folder of the account that uploaded it; nobody else's
-request can name it.  Importing or discarding the file removes it.
+request can name it.  The page's remove button deletes it.
 """
 
 from __future__ import annotations
