@@ -5,9 +5,12 @@ Docker is not run here; these checks read the files for what production relies o
 
 from __future__ import annotations
 
+import configparser
 import re
 import runpy
-from pathlib import Path
+import subprocess
+from fnmatch import fnmatch
+from pathlib import Path, PurePosixPath
 from typing import Any
 
 import pytest
@@ -93,3 +96,35 @@ def test_the_compose_file_is_valid_yaml_when_pyyaml_is_there() -> None:
     assert services["web"]["deploy"]["replicas"] == services["worker"]["deploy"]["replicas"] == 2
     assert services["worker"]["env_file"] == "homeward.env"  # through the x-homeward anchor
     assert services["db"]["image"].startswith("postgres:15.")
+
+
+def test_the_installed_package_holds_every_module_and_file_the_app_reads() -> None:
+    # The image installs the package (``pip install .``): a module directory without
+    # ``__init__.py`` or a file no package_data pattern names would be left out of it.
+    config = configparser.ConfigParser()
+    config.read(ROOT / "setup.cfg")
+    patterns = {package: [p.strip() for p in value.split(",") if p.strip()]
+                for package, value in config["options.package_data"].items()}
+    tracked = subprocess.run(["git", "ls-files", "domain", "application", "infrastructure",
+                              "web"], cwd=ROOT, capture_output=True, text=True,
+                             check=True).stdout.split()
+
+    def owner(path: PurePosixPath) -> PurePosixPath:
+        """The package (a directory with ``__init__.py``) a file belongs to."""
+        folder = path.parent
+        while not (ROOT / folder / "__init__.py").exists():
+            folder = folder.parent
+        return folder
+
+    def packaged(path: PurePosixPath) -> bool:
+        package = owner(path)
+        inside = path.relative_to(package).parts
+        return any(len(inside) == len(PurePosixPath(p).parts) and all(
+            fnmatch(part, glob) for part, glob in zip(inside, PurePosixPath(p).parts,
+                                                       strict=True))
+            for p in patterns.get(".".join(package.parts), []))
+
+    modules = {PurePosixPath(f).parent for f in tracked if f.endswith(".py")}
+    data = [PurePosixPath(f) for f in tracked if not f.endswith(".py")]
+    assert sorted(str(m) for m in modules if not (ROOT / m / "__init__.py").exists()) == []
+    assert sorted(str(f) for f in data if not packaged(f)) == []

@@ -1,0 +1,1 @@
+"""The views' SQL: one module per view, on SQLite and PostgreSQL alike."""
