@@ -22,6 +22,7 @@ from application.integrity import ChainBreak, ChainedRecord, verify_stream
 from application.money import MoneyCommands
 from application.projections.case_list import name_birth_value, phone_value
 from application.queries import CaseState, case_state
+from application.registries import RegistryCommands
 from application.rulesets import load_rule_book
 from application.targets import TargetCommands
 from application.transcodings import DateAsISO
@@ -64,7 +65,8 @@ class DuplicateKeys:
 Screen = Callable[[DuplicateKeys], str | None]
 
 
-class Cases(ActivityCommands, MoneyCommands, TargetCommands, Application):
+class Cases(ActivityCommands, RegistryCommands, MoneyCommands, TargetCommands,
+            Application):
     """Records what happens in returnees' cases."""
 
     name = "cases"
@@ -151,9 +153,15 @@ class Cases(ActivityCommands, MoneyCommands, TargetCommands, Application):
         return self._update(case_id, expected_version, lambda c, _: c.assess_needs(**fields))
 
     def enrol_in_training(self, case_id: UUID, expected_version: int, **fields: Any) -> Saved:
-        """Enrol the person in a course."""
-        return self._update(case_id, expected_version,
-                            lambda c, _: c.enrol_in_training(rules=self.rules, **fields))
+        """Enrol the person in a course of a filed provider (a class fills in its details)."""
+        fields = self.training_choice(fields)
+
+        def change(case: Case, _: list[UniqueKey]) -> str:
+            ref = case.enrol_in_training(rules=self.rules, **fields)
+            self.check_provider(case.trainings[ref].provider_uscc)
+            return ref
+
+        return self._update(case_id, expected_version, change)
 
     def complete_training(self, case_id: UUID, expected_version: int, **fields: Any) -> Saved:
         """Record the end of a course; a certificate number is used once system-wide."""
@@ -173,7 +181,8 @@ class Cases(ActivityCommands, MoneyCommands, TargetCommands, Application):
         return self._update(case_id, expected_version, change)
 
     def assign_mentor(self, case_id: UUID, expected_version: int, **fields: Any) -> Saved:
-        """Pair the person with a mentor."""
+        """Pair the person with an active mentor of the registry."""
+        fields = self.mentor_choice(fields)
         return self._update(case_id, expected_version,
                             lambda c, _: c.assign_mentor(rules=self.rules, **fields))
 
@@ -188,9 +197,14 @@ class Cases(ActivityCommands, MoneyCommands, TargetCommands, Application):
         return self._update(case_id, expected_version, lambda c, _: c.release_mentor(**fields))
 
     def register_business(self, case_id: UUID, expected_version: int, **fields: Any) -> Saved:
-        """Record a business licence."""
-        return self._update(case_id, expected_version,
-                            lambda c, _: c.register_business(**fields))
+        """Record a business licence (an incubator named must be in the registry)."""
+
+        def change(case: Case, _: list[UniqueKey]) -> str:
+            ref = case.register_business(**fields)
+            self.check_incubator(case.businesses[ref].incubator_id)
+            return ref
+
+        return self._update(case_id, expected_version, change)
 
     def report_jobs(self, case_id: UUID, expected_version: int, **fields: Any) -> Saved:
         """Record the jobs a business provides."""
@@ -211,6 +225,7 @@ class Cases(ActivityCommands, MoneyCommands, TargetCommands, Application):
 
     def correct_record(self, case_id: UUID, expected_version: int, **fields: Any) -> Saved:
         """Correct a field of an earlier event (some corrections wait for approval)."""
+        self.check_class_correction(fields)
         return self._update(case_id, expected_version, lambda c, _: c.correct_record(**fields))
 
     def approve_correction(self, case_id: UUID, expected_version: int, **fields: Any) -> Saved:

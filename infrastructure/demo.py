@@ -17,6 +17,7 @@ from domain.codes import id_check_character, uscc_check_character
 from domain.money import lpr_bp
 from domain.recording import Role, recording_as
 from domain.values import today
+from infrastructure.demo_registries import DemoResources, load_demo_registries
 
 #: Counties of the seeds' cities: Zibo, Huai'an, Dongying, Zhangye.
 DISTRICTS = ("370303", "370302", "320830", "320826", "370502", "620702")
@@ -27,6 +28,8 @@ FOLLOW_UP_NOTES = (
     "经营正常，计划扩大规模", "正在选址", "资金周转困难，需要贷款信息", "已招聘两名员工",
 )
 ORG_ALPHABET = "0123456789ABCDEFGHJKLMNPQRTUWXY"
+#: The 1+N mentoring groups of the demo (a mentor and the mentees of one trade).
+MENTOR_GROUPS = ("电商组", "农业组", "餐饮组")
 
 
 @dataclass(frozen=True)
@@ -56,9 +59,14 @@ def a_uscc(rng: random.Random, prefix: str, district: str) -> str:
 
 def load_demo(cases: Cases, count: int = 200, seed: int = 2260,
               progress: Callable[[int], None] | None = None) -> int:
-    """Enrol ``count`` demo cases with histories; returns the number of events."""
+    """Enrol ``count`` demo cases with histories; returns the number of events.
+
+    The registries are filled first (from the seeds' cities): the histories choose
+    their providers, classes, mentors and incubators from them.
+    """
     rng, end, events = random.Random(seed), today(), 0
-    for i, steps in enumerate(demo_histories(rng, count, end)):
+    resources = load_demo_registries(cases, end, seed)
+    for i, steps in enumerate(demo_histories(rng, count, end, resources)):
         case_id, version = None, 0
         for actor, role, command, fields in steps:
             with recording_as(actor, role, f"demo-{seed}-{i}-{version}"):
@@ -69,14 +77,17 @@ def load_demo(cases: Cases, count: int = 200, seed: int = 2260,
             case_id, version, events = saved.case_id, saved.version, events + 1
         if progress:
             progress(i + 1)
+    resources.finish(end)
     return events
 
 
 Step = tuple[str, Role, str, dict[str, Any]]
 
 
-def demo_histories(rng: random.Random, count: int, end: date) -> Iterator[list[Step]]:
-    """The commands that make each demo case's history, in order."""
+def demo_histories(rng: random.Random, count: int, end: date,
+                   resources: DemoResources | None = None) -> Iterator[list[Step]]:
+    """The commands that make each demo case's history, in order (with ``resources``, the
+    histories also pair mentors and house businesses in incubators)."""
     for _ in range(count):
         district = rng.choice(DISTRICTS)
         worker = f"cw-{district}-{rng.randint(1, 4):02d}"
@@ -93,7 +104,7 @@ def demo_histories(rng: random.Random, count: int, end: date) -> Iterator[list[S
                                       [60, 25, 10, 5])[0],
             loan_groups=["RETURNING_MIGRANT_WORKER"], returned_on=returned,
             occurred_on=day))]
-        steps += list(_later_steps(rng, worker, district, day, end))
+        steps += list(_later_steps(rng, worker, district, day, end, resources))
         yield steps
 
 
@@ -121,7 +132,7 @@ def _a_loan(rng: random.Random, worker: str, district: str, applied: date,
 
 
 def _later_steps(rng: random.Random, worker: str, district: str, day: date,
-                 end: date) -> Iterator[Step]:
+                 end: date, resources: DemoResources | None = None) -> Iterator[Step]:
     def advance(lo: int, hi: int) -> date | None:
         nonlocal day
         day = day + timedelta(days=rng.randint(lo, hi))
@@ -129,16 +140,22 @@ def _later_steps(rng: random.Random, worker: str, district: str, day: date,
 
     if (when := advance(1, 10)) is None:
         return
+    needs = rng.sample(["TRAINING", "FINANCE_INFO", "PREMISES", "MENTOR", "POLICY"], 2)
     yield worker, Role.CASEWORKER, "assess_needs", dict(
-        occurred_on=when, stage=rng.choice(["IDEA", "PREPARING"]),
-        needs=rng.sample(["TRAINING", "FINANCE_INFO", "PREMISES", "MENTOR", "POLICY"], 2))
+        occurred_on=when, stage=rng.choice(["IDEA", "PREPARING"]), needs=needs)
+    if resources is not None and "MENTOR" in needs and rng.random() < 0.8:
+        yield from _mentoring(rng, worker, resources.mentors[district], when, end)
     if rng.random() < 0.7 and (when := advance(5, 40)) is not None:
         course = rng.choice(["GYB", "SYB", "SYB", "ONLINE_BUSINESS"])
         ref = f"t{rng.randint(0, 10**9)}"
+        provider = a_uscc(rng, "52", district)
+        number = f"KB{when:%Y%m}{rng.randint(1, 99):02d}"
+        if resources is not None:
+            provider = resources.provider(district, when)
+            number = resources.a_class(district, when, course)
         yield worker, Role.CASEWORKER, "enrol_in_training", dict(
-            occurred_on=when, enrolment_ref=ref, course=course,
-            provider_uscc=a_uscc(rng, "52", district), start_on=when, planned_hours=80,
-            subsidised=True, class_approval_no=f"KB{when:%Y%m}{rng.randint(1, 99):02d}")
+            occurred_on=when, enrolment_ref=ref, course=course, provider_uscc=provider,
+            start_on=when, planned_hours=80, subsidised=True, class_approval_no=number)
         if (when := advance(10, 30)) is None:
             return
         passed = rng.random() < 0.85
@@ -151,10 +168,14 @@ def _later_steps(rng: random.Random, worker: str, district: str, day: date,
         kind = rng.choice([("92", "INDIVIDUAL_BUSINESS"), ("91", "ENTERPRISE"),
                            ("93", "FARMER_COOPERATIVE")])
         ref = f"b{rng.randint(0, 10**9)}"
+        premises: dict[str, Any] = {"premises": rng.choice(["OWN", "RENTED", "HOME"])}
+        if resources is not None and resources.incubators[district] and rng.random() < 0.2:
+            premises = {"premises": "INCUBATOR",
+                        "incubator_id": rng.choice(resources.incubators[district])}
         yield worker, Role.CASEWORKER, "register_business", dict(
             occurred_on=when, business_ref=ref, uscc=a_uscc(rng, kind[0], district),
             entity_type=kind[1], name=rng.choice(SURNAMES) + "记" + rng.choice(BUSINESSES),
-            first_time_founder=True, premises=rng.choice(["OWN", "RENTED", "HOME"]))
+            first_time_founder=True, **premises)
         if (when := advance(60, 200)) is not None:
             staff = rng.randint(0, 12)
             yield worker, Role.CASEWORKER, "report_jobs", dict(
@@ -169,6 +190,28 @@ def _later_steps(rng: random.Random, worker: str, district: str, day: date,
         yield worker, Role.CASEWORKER, "record_follow_up", dict(
             occurred_on=when, method=rng.choice(["VISIT", "PHONE", "WECHAT"]),
             reached=rng.random() < 0.9, summary=rng.choice(FOLLOW_UP_NOTES))
+
+
+def _mentoring(rng: random.Random, worker: str, mentors: list[str], assigned: date,
+               end: date) -> Iterator[Step]:
+    """A pairing with a mentor of the district's pool (a 1+N group), sessions, sometimes an end."""
+    if not mentors or (assigned := assigned + timedelta(days=rng.randint(3, 20))) > end:
+        return
+    ref = f"p{rng.randint(0, 10**9)}"
+    yield worker, Role.CASEWORKER, "assign_mentor", dict(
+        occurred_on=assigned, pairing_ref=ref, mentor_id=rng.choice(mentors),
+        group_ref=rng.choice(MENTOR_GROUPS))
+    day = assigned
+    for _ in range(rng.randint(0, 6)):
+        day += timedelta(days=rng.randint(15, 50))
+        if day > end:
+            return
+        yield worker, Role.CASEWORKER, "hold_mentoring_session", dict(
+            occurred_on=day, pairing_ref=ref, mode=rng.choice(["VISIT", "PHONE", "ONLINE"]),
+            minutes=rng.choice([20, 45, 60, 90]), topics=["MARKETING"])
+    if rng.random() < 0.2 and (day := day + timedelta(days=30)) <= end:
+        yield worker, Role.CASEWORKER, "release_mentor", dict(
+            occurred_on=day, pairing_ref=ref, reason="COMPLETED")
 
 
 # ------------------------------------------------------------ demo accounts

@@ -28,6 +28,7 @@ from application.projections.audit_log import AuditLogProjection
 from application.projections.case_list import CaseListProjection
 from application.projections.data_quality import DataQualityProjection
 from application.projections.indicators import IndicatorsProjection
+from application.projections.registries import RegistriesProjection
 from application.projections.work_queue import WorkQueueProjection
 from infrastructure.settings import Settings, postgres_env
 from infrastructure.views.activities import SQLActivitiesView
@@ -36,6 +37,7 @@ from infrastructure.views.base import SQLView, ViewDatabase
 from infrastructure.views.case_list import SQLCaseListView
 from infrastructure.views.data_quality import SQLDataQualityView
 from infrastructure.views.indicators import SQLIndicatorsView
+from infrastructure.views.registries import SQLRegistriesView
 from infrastructure.views.work_queue import SQLWorkQueueView
 
 #: Each view: its SQL class and how to build its projection.
@@ -46,6 +48,7 @@ REGISTRY: dict[str, tuple[type[SQLView], Callable[[Any, Cases], Any]]] = {
     "indicators": (SQLIndicatorsView, lambda view, cases: IndicatorsProjection(view, cases)),
     "data_quality": (SQLDataQualityView,
                      lambda view, cases: DataQualityProjection(view, cases)),
+    "registries": (SQLRegistriesView, lambda view, cases: RegistriesProjection(view, cases)),
     "activities": (SQLActivitiesView, lambda view, cases: ActivitiesProjection(view, cases)),
 }
 BATCH = 500

@@ -58,12 +58,17 @@ def enrolment(**overrides: Any) -> dict[str, Any]:
     return fields
 
 
+#: The training provider and class ``training()`` names (``tests.registries`` registers them).
+PROVIDER_USCC = "52370300MJD000011D"
+CLASS_NO = "KB-2025-001"
+
+
 def training(**overrides: Any) -> dict[str, Any]:
     """A subsidised SYB class starting a year ago."""
     fields: dict[str, Any] = dict(
-        occurred_on=days_ago(370), course="SYB", provider_uscc=a_uscc("52"),
+        occurred_on=days_ago(370), course="SYB", provider_uscc=PROVIDER_USCC,
         start_on=days_ago(365), planned_hours=80, subsidised=True,
-        class_approval_no="KB-2025-001",
+        class_approval_no=CLASS_NO,
     )
     fields.update(overrides)
     return fields

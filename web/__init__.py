@@ -73,6 +73,7 @@ def register_blueprints(app: Flask) -> None:
     register_cases_blueprint(app)
     app.add_url_rule("/", "home", home)
     register_work_blueprints(app)
+    register_registries(app)
     register_api(app)
 
 
@@ -94,6 +95,15 @@ def register_work_blueprints(app: Flask) -> None:
 
     for blueprint in (followups_bp, supervision_bp, admin_bp, imports_bp):
         app.register_blueprint(blueprint)
+
+
+def register_registries(app: Flask) -> None:
+    """The resource registries and mentor load; case pages link the entries they name."""
+    from web.registries import bp as registries_bp
+    from web.registries.pages import entry_link
+
+    app.register_blueprint(registries_bp)
+    app.jinja_env.globals["entry_link"] = entry_link
 
 
 def register_cases_blueprint(app: Flask) -> None:

@@ -133,6 +133,23 @@ ERRORS: dict[str, LazyString] = {
                       "%(total)s)."),
     "verified_jobs_required": _l("A recent, verified jobs report is needed."),
     "insured_required": _l("The business insures no employees."),
+    # Registries.
+    "not_registered": _l("This is not in the registry."),
+    "filing_revoked": _l("The provider's filing was revoked (%(since)s); it cannot be chosen."),
+    "filing_revoked/plain": _l("The provider's filing was revoked; restore it first."),
+    "not_active": _l("This registry entry is not active."),
+    "not_offered": _l("The provider does not offer this course."),
+    "not_of_class": _l("This differs from the class (%(expected)s)."),
+    "not_of_mentor": _l("This differs from the mentor's level in the registry (%(expected)s)."),
+    "fixed": _l("This cannot change; register a new entry instead."),
+    "unknown_field": _l("This is not a field of this registry."),
+    "unknown_rule": _l("%(path)s is not a number of the rule sets."),
+    "unknown_rule_set": _l("This names no rule set version."),
+    "too_many": _l("At most %(max)s items."),
+    "not_provider": _l("Only a training provider has a filing."),
+    "not_filed": _l("The provider holds no filing to revoke."),
+    "not_revoked": _l("The filing is not revoked."),
+    "no_free_code": _l("No free code was found; try again."),
 }
 
 LABELS: dict[str, LazyString] = {
@@ -261,6 +278,20 @@ LABELS: dict[str, LazyString] = {
     "ENTERPRISE": _l("Enterprise"),
     "INDIVIDUAL_BUSINESS": _l("Individual business"),
     "FARMER_COOPERATIVE": _l("Farmers' cooperative"),
+    # Registry entries: EntryStatus, IncubatorKind, FinancingKind, PolicyTopic.
+    "ACTIVE": _l("In service"),
+    "ENDED": _l("Ended"),
+    "REVOKED": _l("Filing revoked"),
+    "INCUBATION_BASE": _l("Business incubation base"),
+    "MICRO_PARK": _l("Micro business park"),
+    "STARTUP_STREET": _l("Start-up street"),
+    "GUARANTEED_LOAN": _l("Guaranteed start-up loan"),
+    "BANK_LOAN": _l("Bank loan"),
+    "MICROCREDIT": _l("Microcredit"),
+    "EQUITY": _l("Equity investment"),
+    "LOAN": _l("Loans"),
+    "SUBSIDY": _l("Subsidies"),
+    "TAX": _l("Tax relief"),
 }
 
 HTTP: dict[int, LazyString] = {

@@ -23,6 +23,8 @@ NAVIGATION = (
     ("cases.index", _l("Cases"), (Role.CASEWORKER, Role.SUPERVISOR, Role.INVESTIGATOR)),
     ("cases.enrol", _l("Enrol"), (Role.CASEWORKER, Role.SUPERVISOR)),
     ("supervision.dashboard", _l("Dashboard"), (Role.SUPERVISOR, Role.INVESTIGATOR)),
+    ("registries.index", _l("Resources"), (Role.CASEWORKER, Role.SUPERVISOR, Role.INVESTIGATOR)),
+    ("registries.mentor_load", _l("Mentor load"), (Role.SUPERVISOR,)),
     ("commands.approvals", _l("Approvals"), (Role.SUPERVISOR,)),
     ("admin.accounts", _l("Accounts"), (Role.ADMIN,)),
     ("status.index", _l("System status"), (Role.ADMIN,)),

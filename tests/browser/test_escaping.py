@@ -10,6 +10,7 @@ from playwright.sync_api import expect
 from tests.browser.conftest import LiveServer
 from tests.builders import a_uscc
 from tests.e2e.pages.test_commands import a_story
+from tests.registries import a_mentor
 
 HOSTILE = '<script>window.__pwned=1</script><img src=x onerror="window.__pwned=2">'
 
@@ -21,8 +22,8 @@ def test_markup_in_a_business_name_and_a_mentor_shows_literally_and_never_runs(
     story.do("register_business", occurred_on=date(2015, 6, 1), uscc=a_uscc("92"),
              entity_type="INDIVIDUAL_BUSINESS", name=f"小吃店{HOSTILE}"[:100],
              first_time_founder=True, premises="RENTED")
-    story.do("assign_mentor", occurred_on=date(2015, 3, 1), mentor_id=HOSTILE[:64],
-             mentor_level="CITY")
+    story.do("assign_mentor", occurred_on=date(2015, 3, 1), mentor_id=a_mentor(story.cases),
+             group_ref=HOSTILE[:64])
     live_server.catch_up()
     session = open_session()
     page = session.login("caseworker")

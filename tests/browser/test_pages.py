@@ -13,7 +13,7 @@ from domain.recording import Role, recording_as
 from domain.values import today
 from tests.browser.conftest import LiveServer, Session
 from tests.browser.test_journeys import fill_enrolment
-from tests.builders import a_uscc, an_id_number, days_ago
+from tests.builders import CLASS_NO, PROVIDER_USCC, an_id_number, days_ago
 from tests.e2e.pages.test_commands import (
     Story,
     a_story,
@@ -25,6 +25,7 @@ from tests.e2e.pages.test_commands import (
     training,
     transfer,
 )
+from tests.registries import training_resources
 from web.commands.registry import COMMANDS, commands_for
 
 PHONE = {"width": 390, "height": 844}
@@ -33,9 +34,10 @@ CHARTS = ("chart-months", "chart-districts", "chart-overdue")
 
 def this_years_work(story: Story) -> None:
     """A course enrolled in and passed in the last two months (figures for the dashboard)."""
+    training_resources(story.cases)
     ref = story.do("enrol_in_training", occurred_on=days_ago(60), course="SYB",
-                   provider_uscc=a_uscc("52"), start_on=days_ago(55), planned_hours=80,
-                   subsidised=True, class_approval_no="KB-2026-001")
+                   provider_uscc=PROVIDER_USCC, start_on=days_ago(55), planned_hours=80,
+                   subsidised=True, class_approval_no=CLASS_NO)
     story.do("complete_training", occurred_on=days_ago(20), enrolment_ref=ref, result="PASSED",
              hours_attended=80, certificate_no=f"C-{uuid4().hex[:10]}", business_plan_grade="PASS")
 

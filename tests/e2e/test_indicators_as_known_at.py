@@ -23,6 +23,7 @@ from domain.recording import Role, recording_as
 from domain.values import BUREAU_TZ
 from infrastructure.settings import Settings
 from tests.builders import enrolment, training
+from tests.registries import training_resources
 from web import create_app
 
 T = "2024-04-10T12:00"
@@ -61,6 +62,7 @@ def cli(settings: Settings) -> Iterator[tuple[Flask, FlaskCliRunner]]:
 def a_trainee(cases: Cases, district: str, enrolled: date, ended: date,
               result: str = "PASSED") -> tuple[Any, int, str]:
     """A case enrolled and trained in ``district``; returns (id, version, case number)."""
+    training_resources(cases)
     saved = cases.enrol_case(**enrolment(
         hukou_division=district, owning_district=district,
         residence_division=f"{district}100201", returned_on=date(2023, 12, 1),

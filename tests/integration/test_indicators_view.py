@@ -21,6 +21,7 @@ from infrastructure.bootstrap import Services
 from infrastructure.demo import load_demo
 from infrastructure.projections import catch_up
 from tests.builders import a_uscc, enrolment, training
+from tests.registries import training_resources
 
 EVER = {"date_from": date(2000, 1, 1), "date_to": date(2100, 12, 31)}
 ZIBO, ZHANGDIAN, ZICHUAN = "370300", "370303", "370302"
@@ -104,6 +105,7 @@ def test_the_view_built_event_by_event_equals_the_view_rebuilt(history: Services
 def a_trained_founder(services: Services, year: int) -> tuple[UUID, int, int]:
     """A case that passes SYB in March and registers a business in May of ``year``."""
     cases = services.cases
+    training_resources(cases)
     with recording_as("cw-1", "caseworker"):
         saved = cases.enrol_case(**enrolment(returned_on=date(year, 1, 10),
                                              occurred_on=date(year, 1, 20)))

@@ -21,11 +21,13 @@ from infrastructure.bootstrap import bootstrap
 from infrastructure.settings import Settings, postgres_env
 from tests.builders import a_uscc, days_ago, enrolment, training
 from tests.conftest import pg_connect
+from tests.registries import training_resources
 
 pytestmark = pytest.mark.usefixtures("caseworker")
 
 
 def a_long_history(cases: Cases) -> UUID:
+    training_resources(cases)
     saved = cases.enrol_case(**enrolment())
     case_id, v = saved.case_id, saved.version
     v = cases.assess_needs(case_id, v, occurred_on=days_ago(375), stage="IDEA",
@@ -204,6 +206,7 @@ def test_a_closed_case_frees_its_id_number_and_cannot_reopen_over_a_new_case(
 
 
 def test_a_certificate_number_is_used_once_across_cases(cases: Cases) -> None:
+    training_resources(cases)
     first, second = (cases.enrol_case(**enrolment()) for _ in range(2))
     refs = [cases.enrol_in_training(c.case_id, 1, **training()).ref for c in (first, second)]
     passed = dict(occurred_on=days_ago(300), result="PASSED", hours_attended=75,

@@ -39,6 +39,7 @@ from web.commands.fields import (
     Text,
 )
 from web.i18n import _l
+from web.pickers import Pick
 
 #: Correctable fields, as offered on the correction form (the domain checks the pair).
 CORRECTABLE_FIELDS = (
@@ -79,14 +80,17 @@ class AssessNeedsSchema(CommandSchema):
 
 
 class EnrolInTrainingSchema(CommandSchema):
-    course = Choice(_l("Course"), Course, required=True)
-    provider_uscc = Text(_l("Training provider's USCC"), max_len=18, required=True,
-                         hint=_l("The 18-character unified social credit code."))
-    start_on = Day(_l("Course starts on"), required=True)
-    planned_hours = Count(_l("Planned hours"), maximum=2000, required=True)
+    class_approval_no = Pick(_l("Class approval number"), "TRAINING_CLASS",
+                             hint=_l("Required for a subsidised course. A class fills in its "
+                                     "provider, course, start and hours."))
+    course = Choice(_l("Course"), Course, hint=_l("Taken from the class when left empty."))
+    provider_uscc = Pick(_l("Training provider"), "PROVIDER",
+                         hint=_l("A provider whose filing is in force; taken from the class "
+                                 "when left empty."))
+    start_on = Day(_l("Course starts on"), hint=_l("Taken from the class when left empty."))
+    planned_hours = Count(_l("Planned hours"), maximum=2000,
+                          hint=_l("Taken from the class when left empty."))
     subsidised = Flag(_l("Subsidised course"), initial=True)
-    class_approval_no = Text(_l("Class approval number"), max_len=40,
-                             hint=_l("Required for a subsidised course."))
     note = note()
 
 
@@ -100,9 +104,10 @@ class CompleteTrainingSchema(CommandSchema):
 
 
 class AssignMentorSchema(CommandSchema):
-    mentor_id = Text(_l("Mentor"), max_len=64, required=True,
-                     hint=_l("The mentor's number in the mentor pool."))
-    mentor_level = Choice(_l("Mentor level"), MentorLevel, required=True)
+    mentor_id = Pick(_l("Mentor"), "MENTOR", required=True,
+                     hint=_l("An active mentor of the mentor registry."))
+    mentor_level = Choice(_l("Mentor level"), MentorLevel,
+                          hint=_l("Taken from the registry when left empty."))
     group_ref = Text(_l("Mentoring group"), max_len=64)
     planned_sessions_per_year = Count(_l("Planned sessions a year"), maximum=366,
                                       hint=_l("Leave empty for the rule set's number."))
@@ -130,7 +135,7 @@ class RegisterBusinessSchema(CommandSchema):
     name = Text(_l("Business name"), max_len=100, required=True)
     first_time_founder = Flag(_l("First business the person founded"))
     premises = Choice(_l("Premises"), Premises, required=True)
-    incubator_id = Text(_l("Incubator"), max_len=64, hint=_l("Required in an incubator."))
+    incubator_id = Pick(_l("Incubator"), "INCUBATOR", hint=_l("Required in an incubator."))
     is_online_merchant = Flag(_l("Online merchant"))
     platform_shop_url = Text(_l("Online shop address"), max_len=300)
     partners = Lines(_l("Partners' ID numbers"), max_len=30, hint=_l("One per line."))

@@ -122,7 +122,10 @@ def choices_for(spec: Command, state: CaseState) -> dict[str, list[tuple[str, st
         district = state.transfer.to_district if spec.name == "accept-transfer" and \
             state.transfer else state.owning_district
         workers = caseworkers_of(list(services.accounts.list()), district)
-    return pickers(spec, state, events, workers)
+    from web.registries.pages import registry_pickers
+
+    return {**pickers(spec, state, events, workers),
+            **registry_pickers(spec.fields, state.owning_district)}
 
 
 def labelled(value: str | None) -> str:

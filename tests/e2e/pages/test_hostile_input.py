@@ -150,7 +150,7 @@ def test_a_form_over_the_body_limit_is_413_and_saves_nothing(
 
 
 @pytest.mark.parametrize("command, form", [
-    ("assign-mentor", {"occurred_on": D, "mentor_id": SCRIPT, "mentor_level": "COUNTY"}),
+    ("assign-mentor", {"occurred_on": D, "mentor_id": "{mentor}", "group_ref": SCRIPT}),
     ("register-business", {"occurred_on": "2015-06-01", "uscc": "{uscc}",
                            "entity_type": "INDIVIDUAL_BUSINESS", "name": f"小吃店{SCRIPT}",
                            "premises": "RENTED"}),
@@ -160,11 +160,13 @@ def test_a_script_typed_into_a_free_text_field_is_shown_escaped_on_the_case_page
     form: dict[str, str],
 ) -> None:
     from tests.builders import a_uscc
+    from tests.registries import a_mentor
 
+    mentor = a_mentor(story.cases)
     auth = login_as("caseworker")
 
     saved = post(auth, story, command, {k: v.replace("{uscc}", a_uscc("92"))
-                                        for k, v in form.items()})
+                                        .replace("{mentor}", mentor) for k, v in form.items()})
     shown = page(auth.client.get(f"/cases/{story.case_no}"))
 
     assert saved.status_code == 302, page(saved)[:500]
