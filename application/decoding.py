@@ -24,6 +24,7 @@ from uuid import UUID
 from cryptography.hazmat.primitives.ciphers.aead import AESGCM
 from eventsourcing.persistence import (
     JSONTranscoder,
+    Notification,
     find_id_convertor,
     pass_through_convertor,
 )
@@ -31,7 +32,7 @@ from eventsourcing.utils import resolve_topic
 
 if TYPE_CHECKING:
     from eventsourcing.application import Application
-    from eventsourcing.persistence import Mapper, Notification, StoredEvent
+    from eventsourcing.persistence import Mapper, StoredEvent
 
 
 def plain(value: Any) -> Any:
@@ -107,6 +108,18 @@ class Decoder:
         except KeyError:  # a typed value this module does not know
             return {k: plain(v) for k, v in self.mapper.transcoder.decode(
                 self.plaintext(notification.state)).items()}
+
+    def row(self, row: tuple[int, Any, int, str, bytes]) -> dict[str, Any]:
+        """As calling it, for a log row: position, stream id, version, topic, state."""
+        topic, state = row[3], row[4]
+        if not _upcasts(topic):
+            try:
+                return self.parse(state, _scan_plain)  # type: ignore[no-any-return]
+            except KeyError:
+                pass
+        stream = row[1] if isinstance(row[1], UUID) else UUID(row[1])
+        return self(Notification(id=row[0], originator_id=stream, originator_version=row[2],
+                                 topic=topic, state=state))
 
     def event(self, stored: StoredEvent) -> Any:
         """The domain event, equal to what ``mapper.to_domain_event`` returns."""

@@ -21,7 +21,7 @@ from typing import TYPE_CHECKING, Any, Protocol
 from uuid import UUID
 
 from application.decoding import plain
-from application.event_export import EventRange, event_rows, position_time
+from application.event_export import EventRange, LogRows, event_rows, position_time
 from domain.accounts import Account
 from domain.divisions import divisions
 from domain.errors import DomainError
@@ -217,7 +217,11 @@ class ExportPlan:
 
 
 class ViewSource(Protocol):
-    """The views' rows, as the infrastructure streams them."""
+    """The views' rows, as the infrastructure streams them (and the log's rows, fast)."""
+
+    #: The fastest reader of a recorder's rows (a function of a module, so that other
+    #: processes can be given it).
+    log_rows: Callable[[Any], LogRows]
 
     def position(self, view: str) -> int:
         """The view's tracking position."""
@@ -270,13 +274,14 @@ class Exporter:
         if count < 2:
             return []
         bounds = [plan.position * k // count for k in range(count + 1)]
-        return [EventRange(plan.filters, plan.reveal, start, stop, dict(self.cases.env))
-                for start, stop in pairwise(bounds)]
+        return [EventRange(plan.filters, plan.reveal, start, stop, dict(self.cases.env),
+                           self.views.log_rows) for start, stop in pairwise(bounds)]
 
     def rows(self, plan: ExportPlan, progress: Progress | None = None) -> Iterator[tuple[Any, ...]]:
         """The export's rows, in the order of ``plan.columns``."""
         if plan.kind == "events":
-            yield from event_rows(self.cases, plan.filters, plan.position, plan.reveal, progress)
+            yield from event_rows(self.cases, plan.filters, plan.position, plan.reveal, progress,
+                                  read=self.views.log_rows(self.cases.recorder))
             return
         shape = getattr(self, f"_{plan.kind}_row")
         for row in self.views.rows(VIEW_OF[plan.kind], plan.filters, plan.position, progress):

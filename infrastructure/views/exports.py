@@ -22,6 +22,7 @@ from sqlalchemy import ColumnElement, Connection, Select, Table, func, or_, sele
 
 from application.exports import ExportFilter, Progress
 from domain.values import BUREAU_TZ
+from infrastructure.log_rows import log_rows
 from infrastructure.views.base import SQLView, utc
 
 if TYPE_CHECKING:
@@ -52,6 +53,8 @@ SHAPES = {
 
 class ViewExports:
     """``application.exports.ViewSource`` over the SQL views."""
+
+    log_rows = staticmethod(log_rows)
 
     def __init__(self, views: Views) -> None:
         self.views, self.db = views, views.db

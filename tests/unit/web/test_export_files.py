@@ -2,13 +2,17 @@
 
 from __future__ import annotations
 
+import csv
+import io
 from pathlib import Path
 
 import openpyxl
 import pytest
+from hypothesis import given, settings
+from hypothesis import strategies as st
 
 from web.cli import export_files
-from web.cli.export_files import neutralised, write_export
+from web.cli.export_files import csv_line, neutralised, write_export
 
 HEADER = {"export": "events", "position": 8, "position_recorded_at": "2025-01-02T03:04:05+08:00",
           "personal_data": "masked", "filters": {"district": ["370303"]}}
@@ -59,3 +63,23 @@ def test_an_export_that_fails_leaves_no_file(tmp_path: Path) -> None:
         write_export(tmp_path / "e.jsonl", "jsonl", HEADER, ("n",), rows())  # type: ignore[arg-type]
 
     assert list(tmp_path.iterdir()) == []
+
+
+CELL = st.one_of(
+    st.none(), st.booleans(), st.integers(), st.decimals(allow_nan=False),
+    st.text(alphabet=st.sampled_from(list(',"\r\n\t =+-@\'x王 ')), max_size=12),
+    st.text(max_size=20),
+    st.dictionaries(st.text(max_size=5), st.one_of(st.none(), st.integers(), st.text(max_size=8)),
+                    max_size=3),
+)
+
+
+@settings(max_examples=500)
+@given(st.lists(st.lists(CELL, min_size=1, max_size=6).map(tuple), max_size=5))
+def test_csv_lines_are_what_the_csv_writer_writes(rows: list[tuple[object, ...]]) -> None:
+    expected = io.StringIO()
+    writer = csv.writer(expected, lineterminator="\r\n")
+    for row in rows:
+        writer.writerow(export_files._cells(row))
+
+    assert "".join(csv_line(row) for row in rows) == expected.getvalue()
