@@ -158,7 +158,7 @@ class Activity(AuditedAggregate):
         if not named:
             raise InvalidValueError("case_nos", "required", "name at least one case")
         if len(named) > MAX_ATTENDEES:
-            raise InvalidValueError("case_nos", "too_many",
+            raise InvalidValueError("case_nos", "too_many_cases",
                                     f"at most {MAX_ATTENDEES} cases at once", max=MAX_ATTENDEES)
         return named
 

@@ -73,6 +73,7 @@ def register_blueprints(app: Flask) -> None:
     register_cases_blueprint(app)
     app.add_url_rule("/", "home", home)
     register_work_blueprints(app)
+    register_activities(app)
     register_registries(app)
     register_api(app)
 
@@ -104,6 +105,13 @@ def register_registries(app: Flask) -> None:
 
     app.register_blueprint(registries_bp)
     app.jinja_env.globals["entry_link"] = entry_link
+
+
+def register_activities(app: Flask) -> None:
+    """Group activities and the attendance recorded on them."""
+    from web.activities import bp as activities_bp
+
+    app.register_blueprint(activities_bp)
 
 
 def register_cases_blueprint(app: Flask) -> None:

@@ -150,6 +150,19 @@ ERRORS: dict[str, LazyString] = {
     "not_filed": _l("The provider holds no filing to revoke."),
     "not_revoked": _l("The filing is not revoked."),
     "no_free_code": _l("No free code was found; try again."),
+    # Group activities.
+    "too_far_ahead": _l("Must be within two years from today."),
+    "too_many_cases": _l("At most %(max)s cases at once."),
+    "not_yet_held": _l("Attendance is recorded from the day of the activity (%(held_on)s)."),
+    "not_yet_held/plain": _l("Attendance is recorded from the day of the activity."),
+    "activity_cancelled": _l("The activity was cancelled."),
+    "activity_held": _l("Attendance is on record: the activity took place."),
+    "activity_changed": _l("The activity changed meanwhile. Reload it and try again."),
+    "attendance_busy": _l("These cases are being changed right now; nothing was saved. Try "
+                          "again."),
+    "already_attended": _l("The case records this activity already."),
+    "not_in_reach": _l("No case with this number is in your districts."),
+    "transferred_out": _l("This case has moved to another district."),
 }
 
 LABELS: dict[str, LazyString] = {
@@ -292,6 +305,13 @@ LABELS: dict[str, LazyString] = {
     "LOAN": _l("Loans"),
     "SUBSIDY": _l("Subsidies"),
     "TAX": _l("Tax relief"),
+    # ActivityKind (COMPETITION is above), ActivityStatus (CANCELLED is above).
+    "TRAINING_SESSION": _l("Training session"),
+    "VOLUNTEER_SERVICE": _l("Volunteer service day"),
+    "ROADSHOW": _l("Project roadshow"),
+    "SALON": _l("Entrepreneurs' salon"),
+    "PLANNED": _l("Planned"),
+    "HELD": _l("Held"),
 }
 
 HTTP: dict[int, LazyString] = {

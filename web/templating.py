@@ -22,6 +22,8 @@ NAVIGATION = (
     ("followups.queue", _l("My queue"), (Role.CASEWORKER,)),
     ("cases.index", _l("Cases"), (Role.CASEWORKER, Role.SUPERVISOR, Role.INVESTIGATOR)),
     ("cases.enrol", _l("Enrol"), (Role.CASEWORKER, Role.SUPERVISOR)),
+    ("activities.index", _l("Activities"),
+     (Role.CASEWORKER, Role.SUPERVISOR, Role.INVESTIGATOR)),
     ("supervision.dashboard", _l("Dashboard"), (Role.SUPERVISOR, Role.INVESTIGATOR)),
     ("registries.index", _l("Resources"), (Role.CASEWORKER, Role.SUPERVISOR, Role.INVESTIGATOR)),
     ("registries.mentor_load", _l("Mentor load"), (Role.SUPERVISOR,)),

@@ -121,6 +121,9 @@ def openapi_document(server: str = "/api/v1") -> dict[str, Any]:
     from web.api.commands import api_commands
 
     command_paths(spec, api_commands())
+    from web.api.activities import activity_paths
+
+    activity_paths(spec, _responses)
     from web.api.registries import registry_paths
 
     registry_paths(spec)

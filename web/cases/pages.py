@@ -24,6 +24,7 @@ EVENTS = {
     "MentorReleased": _l("Mentor released"), "BusinessRegistered": _l("Business registered"),
     "JobsReported": _l("Jobs reported"), "BusinessClosed": _l("Business closed"),
     "FollowUpRecorded": _l("Follow-up recorded"), "ServiceDelivered": _l("Service delivered"),
+    "ActivityAttended": _l("Activity attended"),
     "RecordCorrected": _l("Correction proposed"), "CorrectionApproved": _l("Correction approved"),
     "CorrectionRejected": _l("Correction rejected"),
     "TransferRequested": _l("Transfer requested"), "TransferDeclined": _l("Transfer declined"),

@@ -95,7 +95,7 @@ def test_a_cancelled_activity_takes_no_attendance_and_a_held_one_cannot_be_cance
 
 @pytest.mark.parametrize(("named", "code"), [
     ([], "required"), ("A-001", "type"), ([1, 2], "type"), (["x" * 65], "too_long"),
-    ([f"A-{i}" for i in range(1001)], "too_many"),
+    ([f"A-{i}" for i in range(1001)], "too_many_cases"),
 ])
 def test_the_named_attendees_must_be_a_list_of_case_numbers(named: Any, code: str) -> None:
     with pytest.raises(InvalidValueError) as refused:
