@@ -29,7 +29,7 @@ STATUS_NAMES = {
     AttendanceStatus.REFUSED: _l("Refused"),
 }
 #: What each event of an activity's history is called.
-EVENTS = {"Planned": _l("Planned"), "AttendanceRecorded": _l("Attendance recorded"),
+EVENTS = {"Planned": _l("Activity planned"), "AttendanceRecorded": _l("Attendance recorded"),
           "Cancelled": _l("Cancelled")}
 @dataclass(frozen=True)
 class Person:

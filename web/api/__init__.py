@@ -20,5 +20,9 @@ def request_is_not_public() -> bool:
     return request.endpoint != "api.openapi"
 
 
-from web.api import activities, commands, views  # noqa: E402,F401  (routes register on import)
-from web.api import registries  # noqa: E402,F401  (routes register on import)
+from web.api import (  # noqa: E402,F401  (routes register on import)
+    activities,
+    commands,
+    registries,
+    views,
+)

@@ -8,6 +8,7 @@ import click
 from flask.cli import FlaskGroup, with_appcontext
 
 from infrastructure.demo import load_demo
+from infrastructure.demo_activities import load_demo_activities
 from infrastructure.keys import VARIABLES, generate_keys
 
 
@@ -56,6 +57,9 @@ def load_demo_command(count: int, seed: int, if_empty: bool, with_accounts: bool
 
         events = load_demo(cases, count, seed, progress)
     click.echo(f"Loaded {count} demo cases ({events} events).")
+    held = load_demo_activities(cases, seed)
+    click.echo(f"Held {held.held} group activities ({held.attendances} attendances, "
+               f"{held.refused} refused), {held.planned} planned, {held.cancelled} cancelled.")
     if with_accounts:
         _demo_accounts(seed)
 

@@ -13,6 +13,7 @@ from flask import Flask
 from werkzeug.datastructures import MultiDict
 
 from application.cases import Cases
+from application.projections.activities import ActivityQuery
 from domain.divisions import divisions
 from domain.recording import Role, recording_as
 from domain.values import today
@@ -373,3 +374,25 @@ def test_every_activity_page_is_whole_in_both_languages(
     outcome = html(auth.client.get(f"/activities/{held}?recording=2"))
     reason = {"en": "The case is closed; reopen it first.", "zh_CN": "案件已结案，请先恢复跟踪。"}
     assert reason[language] in outcome, outcome
+
+
+# ------------------------------------------------------------------------ demo data
+def test_the_demo_data_holds_activities_in_every_demo_district(
+    app: Flask, login_as: Any,
+) -> None:
+    answer = app.test_cli_runner().invoke(args=["demo", "load", "--cases", "60"])
+
+    assert answer.exit_code == 0, answer.output
+    found = re.search(r"Held (\d+) group activities \((\d+) attendances", answer.output)
+    assert found and int(found[1]) >= 6 and int(found[2]) > 0, answer.output
+    views = services(app).views
+    for name in ("activities", "indicators"):
+        views.catch_up(name)
+    rows = views["activities"].list_activities(ActivityQuery(per_page=200)).rows
+    assert {r.status for r in rows} == {"HELD", "PLANNED", "CANCELLED"}
+    assert len({r.district for r in rows}) == 6
+    attendances = views["indicators"].summarise(
+        "activity_attendances", date_from=today() - timedelta(days=800), date_to=today())
+    assert sum(r.total for r in attendances) == int(found[2])
+    page = html(login_as("city_supervisor").client.get("/activities?status=HELD"))
+    assert "data-activity" in page
