@@ -100,11 +100,13 @@ def register_work_blueprints(app: Flask) -> None:
 
 def register_registries(app: Flask) -> None:
     """The resource registries and mentor load; case pages link the entries they name."""
+    from web.cli.registry import registry_group
     from web.registries import bp as registries_bp
     from web.registries.pages import entry_link
 
     app.register_blueprint(registries_bp)
     app.jinja_env.globals["entry_link"] = entry_link
+    app.cli.add_command(registry_group)
 
 
 def register_activities(app: Flask) -> None:
