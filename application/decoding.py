@@ -14,17 +14,18 @@ golden event.
 from __future__ import annotations
 
 import json
-from collections.abc import Callable, Iterator
+from collections.abc import Callable, Iterator, Sequence
 from datetime import date, datetime
 from decimal import Decimal
 from functools import cache
-from typing import TYPE_CHECKING, Any
+from typing import TYPE_CHECKING, Any, Protocol
 from uuid import UUID
 
 from cryptography.hazmat.primitives.ciphers.aead import AESGCM
 from eventsourcing.persistence import (
     JSONTranscoder,
     Notification,
+    StoredEvent,
     find_id_convertor,
     pass_through_convertor,
 )
@@ -32,7 +33,7 @@ from eventsourcing.utils import resolve_topic
 
 if TYPE_CHECKING:
     from eventsourcing.application import Application
-    from eventsourcing.persistence import Mapper, StoredEvent
+    from eventsourcing.persistence import AggregateRecorder, Mapper
 
 
 def plain(value: Any) -> Any:
@@ -123,24 +124,28 @@ class Decoder:
 
     def event(self, stored: StoredEvent) -> Any:
         """The domain event, equal to what ``mapper.to_domain_event`` returns."""
-        cls = self.classes.get(stored.topic, _UNSEEN)
+        return self.stream_event(stored.originator_id, stored.originator_version, stored.topic,
+                                 stored.state)
+
+    def stream_event(self, stream: Any, version: int, topic: str, state: bytes) -> Any:
+        """The domain event of a stream's stored row, as :meth:`event` gives it."""
+        cls = self.classes.get(topic, _UNSEEN)
         if cls is _UNSEEN:
-            cls = self.classes[stored.topic] = self._fast_class(stored.topic)
-        if cls is None:
-            return self.mapper.to_domain_event(stored)
+            cls = self.classes[topic] = self._fast_class(topic)
         try:
-            state = self.parse(stored.state, self._scan_typed)
+            if cls is None:
+                raise LookupError(topic)
+            fields = self.parse(state, self._scan_typed)
+            if "class_version" in fields:
+                raise LookupError("class_version")
         except Exception:  # the library's way, and its error if it fails too
-            return self.mapper.to_domain_event(stored)
-        if "class_version" in state:
-            return self.mapper.to_domain_event(stored)
-        originator_id = stored.originator_id
-        if originator_id.__class__ is not UUID:
-            originator_id = find_id_convertor(cls, type(originator_id))(originator_id)
-        state["originator_id"] = originator_id
-        state["originator_version"] = stored.originator_version
+            return self.mapper.to_domain_event(StoredEvent(stream, version, topic, bytes(state)))
+        if stream.__class__ is not UUID:
+            stream = find_id_convertor(cls, type(stream))(stream)
+        fields["originator_id"] = stream
+        fields["originator_version"] = version
         event = object.__new__(cls)
-        object.__setattr__(event, "__dict__", state)
+        object.__setattr__(event, "__dict__", fields)
         return event
 
     def _fast_class(self, topic: str) -> type[Any] | None:
@@ -171,6 +176,32 @@ class Decoder:
         return bytes(state)
 
 
-def case_events(app: Application, stream_id: UUID, upto: int | None = None) -> Iterator[Any]:
-    """A stream's events, oldest first (up to version ``upto``), each decoded as it is reached."""
-    return map(Decoder(app.mapper).event, app.recorder.select_events(stream_id, lte=upto))
+#: A stream's stored event as the store gives it: version, topic, state.
+StreamRow = tuple[int, str, bytes]
+
+
+class StreamRows(Protocol):
+    """Reads a stream's rows, oldest first, up to version ``upto`` (all without it)."""
+
+    def __call__(self, stream: UUID, upto: int | None = None) -> Sequence[StreamRow]: ...
+
+
+def event_rows_of(recorder: AggregateRecorder) -> StreamRows:
+    """Any store's stream rows, through the recorder's stored events."""
+
+    def read(stream: UUID, upto: int | None = None) -> Sequence[StreamRow]:
+        return [(s.originator_version, s.topic, s.state)
+                for s in recorder.select_events(stream, lte=upto)]
+
+    return read
+
+
+def case_events(app: Application, stream: UUID, upto: int | None = None,
+                read: StreamRows | None = None) -> Iterator[Any]:
+    """A stream's events, oldest first (up to version ``upto``), each decoded as it is reached.
+
+    ``read`` reads the stream's rows (by default through the recorder's stored events).
+    """
+    event = Decoder(app.mapper).stream_event
+    rows = (read or event_rows_of(app.recorder))(stream, upto)
+    return (event(stream, version, topic, state) for version, topic, state in rows)

@@ -13,8 +13,10 @@ from psycopg import sql
 
 from application.accounts import Accounts
 from application.cases import Cases
+from application.decoding import StreamRows
 from application.rulesets import load_rule_book
 from infrastructure.accounts import account_store
+from infrastructure.log_rows import stream_rows
 from infrastructure.projections import Views, build_views
 from infrastructure.settings import Settings, postgres_env
 
@@ -27,6 +29,8 @@ class Services:
     cases: Cases
     views: Views
     accounts: Accounts
+    #: Reads one case's stored rows faster than the recorder (a long case's replay).
+    read_stream: StreamRows
 
     def close(self) -> None:
         self.views.db.engine.dispose()
@@ -47,7 +51,8 @@ def bootstrap(settings: Settings) -> Services:
         )
         views = build_views(settings, cases)
         store = account_store(settings, views.db.engine, views.db.metadata)
-    return Services(settings=settings, cases=cases, views=views, accounts=Accounts(store))
+    return Services(settings=settings, cases=cases, views=views, accounts=Accounts(store),
+                    read_stream=stream_rows(cases.recorder))
 
 
 @contextmanager

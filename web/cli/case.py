@@ -104,7 +104,8 @@ def _read(case_id: UUID, upto: int | None = None) -> Iterator[Any]:
     """The case's events (up to version ``upto``), decoded one by one as they are reached."""
     from web import current_services
 
-    return case_events(current_services().cases, case_id, upto)
+    services = current_services()
+    return case_events(services.cases, case_id, upto, services.read_stream)
 
 
 def _events(case_no: str) -> tuple[UUID, list[Any]]:
