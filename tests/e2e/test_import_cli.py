@@ -289,3 +289,25 @@ def test_two_importers_of_one_file_at_once_write_each_row_once(
     before = [int(out.split("imported now, ")[1].split(" were")[0]) for out, _ in outputs]
     assert sum(imported) == len(ledger.good) == imported[0] + before[0] == imported[1] + before[1]
     assert enrolled(app) == len(ledger.good)
+
+
+def test_columns_mapped_with_save_map_are_read_so_by_the_district_s_later_imports(
+    cli: tuple[Flask, FlaskCliRunner], tmp_path: Path
+) -> None:
+    app, runner = cli
+    first, later = tmp_path / "一.csv", tmp_path / "二.csv"
+    first.write_text("人员,证件编码,籍贯,返乡时间,人员类别,经办人\n"
+                     "王芳,370303198501010027,张店区,2024-03-05,农民工,cw.zhang\n", "utf-8")
+    later.write_text("人员,证件编码,籍贯,返乡时间,人员类别,经办人\n"
+                     "李强,370303198602020013,张店区,2024-03-05,农民工,cw.zhang\n", "utf-8")
+
+    saved = run(runner, str(first), "--user", "sup.li", "--map", "人员=name", "--map",
+                "证件编码=id_number", "--map", "籍贯=hukou_division", "--save-map",
+                "--lang", "en")
+    reused = run(runner, str(later), "--user", "sup.li", "--lang", "en")
+    elsewhere = run(runner, str(later), "--user", "cw.zhang", "--lang", "en")
+
+    assert saved.exit_code == 0 and reused.exit_code == 0, saved.output + reused.output
+    assert "1 imported now" in reused.output
+    assert elsewhere.exit_code == 0  # a caseworker of the same county reads it so too
+    assert enrolled(app) == 2

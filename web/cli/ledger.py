@@ -14,9 +14,11 @@ from flask.cli import with_appcontext
 
 from application.ledger.importer import ImportRefusedError, LedgerImport, Outcome, Status
 from application.ledger.kinds import KINDS, Kind
+from application.ledger.mappings import save_mapping, saved_mapping
 from application.ledger.report import write_report
 from application.ledger.sheets import LedgerFile, LedgerFileError
 from domain.errors import DomainError
+from domain.recording import recording_as
 from web.cli.case import lang_option
 from web.cli.ledger_text import field_label, row_note, say
 from web.ledger_errors import reason, speaking
@@ -52,6 +54,8 @@ def import_options(function: Any) -> Any:
                      help="Where the report goes (default: FILE-report.xlsx beside FILE)."),
         click.option("--map", "maps", multiple=True, metavar="HEADER=FIELD",
                      help="Read a column as a field (HEADER= leaves it out); repeatable."),
+        click.option("--save-map", is_flag=True,
+                     help="Keep the --map columns for later imports in your district."),
         click.option("--default", "defaults", multiple=True, metavar="FIELD=VALUE",
                      help="A value for every row of a field the file lacks; repeatable."),
         lang_option,
@@ -99,7 +103,8 @@ def cases_command(**options: Any) -> None:
 
 
 def run_import(kind: Kind, *, file: Path, sheet: str | None, dry_run: bool, user: str | None,
-               report: Path | None, maps: tuple[str, ...], defaults: tuple[str, ...]) -> None:
+               report: Path | None, maps: tuple[str, ...], save_map: bool,
+               defaults: tuple[str, ...]) -> None:
     """Read, check, save (unless a dry run), then say what became of each row."""
     from web import current_services
 
@@ -110,15 +115,18 @@ def run_import(kind: Kind, *, file: Path, sheet: str | None, dry_run: bool, user
     if not os.access(out.parent if str(out.parent) else ".", os.W_OK):
         raise LedgerCommandError("report_unwritable", lang, out=out, error="permission denied")
     try:
-        importer = LedgerImport(services.cases, kind, account, services.accounts.list(),
-                                defaults=_pairs("--default", defaults, lang),
-                                mapping={h: f or None for h, f in
-                                         _pairs("--map", maps, lang).items()})
-        for field in (f for f in importer.mapping.values() if f is not None):
+        given = {h: f or None for h, f in _pairs("--map", maps, lang).items()}
+        for field in (f for f in given.values() if f is not None):
             if kind.field(field) is None:
                 raise LedgerFileError("unknown_field", "", field=field)
+        mapping = {**saved_mapping(services.cases, account.district, kind), **given}
+        importer = LedgerImport(services.cases, kind, account, services.accounts.list(),
+                                defaults=_pairs("--default", defaults, lang), mapping=mapping)
         with _progress(say("progress_check" if dry_run else "progress_import", lang)) as bar:
             outcome = importer.run(ledger, sheet, dry_run=dry_run, progress=bar)
+        if save_map:  # once the file has been read with it
+            with recording_as(account.username, account.role):
+                save_mapping(services.cases, account.district, kind, mapping)
     except LedgerFileError as error:
         params = {"file": file.name, "sheet": sheet, "kind": kind.name,
                   "fields": ", ".join(field_label(kind, f, lang) for f in kind.required),

@@ -12,6 +12,7 @@ from werkzeug.wrappers import Response as BaseResponse
 from application.ledger.columns import Header
 from application.ledger.importer import LedgerImport, Outcome, RowResult, Status
 from application.ledger.kinds import CASES
+from application.ledger.mappings import save_mapping, saved_mapping
 from application.ledger.report import write_report
 from application.ledger.sheets import LedgerFile, LedgerFileError
 from domain.recording import Role
@@ -102,6 +103,20 @@ def report(sha256: str) -> Response:
         "Content-Disposition": f"attachment; filename*=UTF-8''{_quote(name)}"})
 
 
+@bp.post("/<sha256>/columns")
+@roles_required(Role.SUPERVISOR)
+def columns(sha256: str) -> BaseResponse:
+    """Read the columns as chosen; with "save", keep the choice for the account's district."""
+    from web import current_services
+
+    _, sheet, mapping = _asked(sha256)
+    saved = request.form.get("action") == "save"
+    if saved:
+        save_mapping(current_services().cases, account().district, CASES, mapping)
+    return redirect(url_for("imports.check", sha256=sha256, sheet=sheet, saved=1 if saved
+                            else None, **{f"map:{k}": v or "" for k, v in mapping.items()}))
+
+
 @bp.post("/<sha256>/discard")
 @roles_required(Role.SUPERVISOR)
 def discard(sha256: str) -> BaseResponse:
@@ -126,6 +141,7 @@ def _page(sha256: str, *, dry_run: bool) -> Any:
     return render_template("imports/check.html", ledger=ledger, sheet=sheet or "",
                            outcome=outcome, error=error, left_out=left_out, note=note,
                            columns=columns, fields=FIELDS, statuses=Status,
+                           saved=request.args.get("saved") == "1",
                            query={"sheet": sheet or None, **{f"map:{k}": v or "" for k, v in
                                                               mapping.items()}}
                            ), 422 if error else 200
@@ -136,7 +152,9 @@ def _asked(sha256: str) -> tuple[LedgerFile, str | None, dict[str, str | None]]:
     ledger = uploads.load(_instance(), _cipher(), account(), sha256)
     if ledger is None:
         abort(404)
-    mapping: dict[str, str | None] = {}
+    from web import current_services
+
+    mapping = saved_mapping(current_services().cases, account().district, CASES)
     for key, value in request.values.items():
         if key.startswith("map:") and (value in FIELDS or value == ""):
             mapping[key[4:]] = value or None

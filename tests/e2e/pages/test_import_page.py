@@ -110,3 +110,32 @@ def test_only_supervisors_reach_the_page_and_only_their_own_uploads(app: Flask) 
     auth.logout()
     auth.login("city_supervisor")
     assert auth.client.get(location).status_code == 404
+
+
+def test_columns_saved_for_the_district_are_read_so_in_its_later_imports(app: Flask) -> None:
+    auth = signed_in(app)
+    first = "人员,证件编码,联系方式,户籍地,返乡时间,人员类别,经办人\n" \
+            "王芳,370303198501010027,13800000000,张店区,2024-03-05,农民工,cw.zhang\n"
+    later = first.replace("王芳,370303198501010027", "李强,370303198602020013")
+    sent = upload(auth, "名单.csv", first.encode())
+
+    saved = auth.client.post(sent.headers["Location"] + "/columns", data={
+        "csrf_token": auth.csrf_token(sent.headers["Location"] + "?lang=en"),
+        "map:人员": "name", "map:证件编码": "id_number", "map:联系方式": "",
+        "action": "save"})
+    shown = auth.client.get(saved.headers["Location"] + "&lang=en")
+    again = auth.client.get(upload(auth, "名单2.csv", later.encode()).headers["Location"]
+                            + "?lang=en")
+
+    assert saved.status_code == 302 and shown.status_code == 200
+    assert "These columns are saved" in shown.get_data(as_text=True)
+    assert again.status_code == 200, again.get_data(as_text=True)
+    page = again.get_data(as_text=True)
+    assert "of 1 rows, 1 can be imported" in page
+    assert re.search(r'name="map:联系方式">\s*<option value="" selected>', page)
+    # Another district's supervisor reads their ledgers their own way.
+    auth.logout()
+    auth.login("city_supervisor")
+    theirs = auth.client.get(upload(auth, "名单.csv", first.encode()).headers["Location"]
+                             + "?lang=en")
+    assert theirs.status_code == 422
