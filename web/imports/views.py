@@ -7,7 +7,9 @@ from pathlib import Path
 from typing import Any
 
 from flask import Response, abort, current_app, redirect, render_template, request, url_for
+from flask_wtf.csrf import CSRFError, validate_csrf
 from werkzeug.wrappers import Response as BaseResponse
+from wtforms import ValidationError
 
 from application.ledger.columns import Header
 from application.ledger.importer import LedgerImport, Outcome, RowResult, Status
@@ -20,6 +22,7 @@ from web.access import account, roles_required
 from web.i18n import _, _l
 from web.imports import bp, uploads
 from web.ledger_errors import reason
+from web.security import csrf
 
 #: A ledger of 50,000 rows fits; the app's other forms keep their smaller limit.
 MAX_UPLOAD = 32 * 1024 * 1024
@@ -57,7 +60,12 @@ def index() -> str:
 @roles_required(Role.SUPERVISOR)
 def upload() -> Any:
     """Keep the uploaded ledger (encrypted) and show its check."""
+    # The larger limit must hold before the form is read, so the CSRF token is checked here.
     request.max_content_length = MAX_UPLOAD
+    try:
+        validate_csrf(request.form.get("csrf_token"))
+    except ValidationError as error:
+        raise CSRFError(error.args[0] if error.args else None) from None
     sent = request.files.get("file")
     if sent is None or not sent.filename:
         return render_template("imports/index.html", error=_("Choose a file.")), 422
@@ -68,6 +76,9 @@ def upload() -> Any:
     uploads.keep(_instance(), _cipher(), account(), ledger)
     return redirect(url_for("imports.check", sha256=ledger.sha256,
                             sheet=request.form.get("sheet", "").strip() or None))
+
+
+csrf.exempt(upload)
 
 
 @bp.get("/<sha256>")
