@@ -12,6 +12,7 @@ from flask import Flask
 from flask.testing import FlaskClient
 
 from application.cases import Cases
+from domain.divisions import divisions
 from domain.recording import Role, recording_as
 from tests.builders import CLASS_NO, PROVIDER_USCC, a_uscc, enrolment
 from tests.conftest import AuthActions
@@ -431,3 +432,72 @@ def test_a_policy_shows_its_numbers_from_the_rule_set(
 
     assert "规则集 CN@4 中的数值" in shown
     assert re.search(r"loan\.individual_cap_fen</code></dt><dd>30000000<", shown)
+
+
+# ------------------------------------------------------------ both languages
+def _latin_registries(app: Flask) -> None:
+    """One entry of each registry, and a case that uses them, all typed in Latin letters."""
+    cases = cases_of(app)
+    a_provider(cases, name="Zibo Training School", filing_no="LPB-2015-3")
+    a_class(cases, venue="Zhangdian Centre")
+    mentor = a_mentor(cases, name="Wang Jianguo", industries=["e-commerce"],
+                      organisation="Zibo Mentors")
+    incubator = an_incubator(cases, name="Zhangdian Incubator", address="1 Huaguang Road")
+    register(cases, "FINANCING", name="Start-up loan", financing_kind="GUARANTEED_LOAN",
+             bank="Rural Bank", guarantor="FUND", max_amount=30_000_000, district="370300",
+             effective_from=date(2023, 10, 1), loan_groups=["GRADUATE"])
+    register(cases, "POLICY", title="Loan caps", issuer="Ministry of Finance",
+             topics=["LOAN"], district="370000", effective_from=date(2023, 10, 1),
+             summary="Up to 300000 yuan", rule_set="CN@4",
+             rule_paths=["loan.individual_cap_fen"])
+    with recording_as("cw.zhang", Role.CASEWORKER):
+        saved = cases.enrol_case(**enrolment(name="Li Ming", returned_on=date(2014, 1, 1),
+                                             occurred_on=date(2014, 2, 1),
+                                             caseworker_id="cw.zhang"))
+        trained = cases.enrol_in_training(saved.case_id, 1, occurred_on=date(2015, 3, 1),
+                                          class_approval_no=CLASS_NO)
+        paired = cases.assign_mentor(saved.case_id, trained.version,
+                                     occurred_on=date(2015, 3, 1), mentor_id=mentor,
+                                     group_ref="Group A")
+        cases.register_business(saved.case_id, paired.version, occurred_on=date(2015, 6, 1),
+                                uscc=a_uscc("92"), entity_type="INDIVIDUAL_BUSINESS",
+                                name="Li Noodles", first_time_founder=True,
+                                premises="INCUBATOR", incubator_id=incubator)
+    settled(app)
+
+
+@pytest.mark.parametrize("english", [False, True], ids=["zh", "en"])
+def test_every_registry_page_is_whole_in_both_languages(
+    app: Flask, login_as: Callable[[str], Any], english: bool,
+) -> None:
+    from tests.e2e.pages.test_every_page import CJK, Page
+
+    _latin_registries(app)
+    auth = login_as("city_supervisor")
+    if english:
+        auth.client.set_cookie("lang", "en")
+    # Division names are proper names, shown as the list has them in either language.
+    places = sorted({d.name for d in [divisions().get("370000"), divisions().get("370300"),
+                                      *divisions().counties_of("370000")] if d},
+                    key=len, reverse=True)
+    seen: dict[str, int] = {}
+    queue = ["/registries"]
+    while queue and len(seen) < 80:
+        path = queue.pop(0)
+        answer = auth.client.get(path)
+        seen[path] = answer.status_code
+        shown = Page()
+        shown.feed(page(answer))
+        if english:
+            text = " ".join(shown.text)
+            for place in places:
+                text = text.replace(place, "")
+            assert not CJK.findall(text), f"{path}: {sorted(set(CJK.findall(text)))}"
+        for link in shown.links:
+            if link.startswith("/registries") and link not in seen and link not in queue:
+                queue.append(link)
+
+    assert all(status == 200 for status in seen.values()), seen
+    assert sum("/edit" in path for path in seen) == 5  # not the province's policy
+    assert sum(path.endswith("/new") for path in seen) == 6
+    assert any(path.startswith("/registries/mentor-load") for path in seen)
