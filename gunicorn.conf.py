@@ -3,8 +3,8 @@
 Everything an operator changes comes from the environment (docs/operations.md):
 
 - ``WEB_CONCURRENCY``: worker processes (default 2 x CPUs + 1, at most 8: each worker
-  holds its own pools of up to 10 PostgreSQL connections, and a primary's
-  ``max_connections`` is shared by every web host and projection worker).
+  keeps about 5 PostgreSQL connections open, and a primary's ``max_connections`` is
+  shared by every web host and projection worker; docs/operations.md has the budget).
 - ``GUNICORN_BIND``: address (default ``0.0.0.0:5000``; ``PORT`` alone also works).
 - ``GUNICORN_TIMEOUT``: seconds a request may take before its worker is replaced.
 - ``FORWARDED_ALLOW_IPS``: the proxies whose ``X-Forwarded-Proto``/``-For`` are

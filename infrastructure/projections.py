@@ -63,7 +63,10 @@ def view_engine(settings: Settings) -> tuple[Engine, MetaData]:
         env = postgres_env(settings.database_url)
         url = (f"postgresql+psycopg://{env['POSTGRES_USER']}:{env['POSTGRES_PASSWORD']}"
                f"@{env['POSTGRES_HOST']}:{env['POSTGRES_PORT']}/{env['POSTGRES_DBNAME']}")
-        engine = create_engine(url, pool_pre_ping=True, pool_size=5, max_overflow=5)
+        # Two kept open; a projection worker holds each view's lock on a connection of
+        # its own and writes the view on another, so it may need two per view.
+        engine = create_engine(url, pool_pre_ping=True, pool_size=2,
+                               max_overflow=2 * len(REGISTRY))
         return engine, MetaData(schema=env["POSTGRES_SCHEMA"])
     events_file = Path(settings.database_url.removeprefix("sqlite:///"))
     views_file = events_file.with_name(events_file.stem + ".views.sqlite3")

@@ -112,5 +112,8 @@ def postgres_env(url: str) -> dict[str, str]:
         "POSTGRES_CONNECT_TIMEOUT": "5",
         # Writers queue for the events table's lock; never wait forever.
         "POSTGRES_LOCK_TIMEOUT": "10",
-        "POSTGRES_POOL_SIZE": "5",
+        # A web worker serves one request at a time: two connections kept open, more
+        # only while needed (the server's max_connections is shared by every process).
+        "POSTGRES_POOL_SIZE": "2",
+        "POSTGRES_MAX_OVERFLOW": "8",
     }
