@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+from dataclasses import replace
 from datetime import date
 from typing import Any
 from uuid import UUID
@@ -60,8 +61,8 @@ def listing(slug: str) -> Page:
         wanted = SearchSchema().load(request.args)
     except ValidationError as error:
         return _list_page(kind, None, _errors(error)), 422
-    page = p.services().views["registries"].search(EntryQuery(
-        kind=kind, text=wanted.get("q"), district_prefix=wanted.get("district"),
+    page = p.services().views["registries"].search(replace(
+        entries_of(kind, wanted.get("district")), text=wanted.get("q"),
         status=wanted.get("status"), tag=(wanted.get("tag") or "").upper() or None,
         page=wanted.get("page") or 1, per_page=25))
     return _list_page(kind, page, {})
@@ -162,12 +163,17 @@ def mentor_load() -> Page:
 
 
 # ----------------------------------------------------------------------------- helpers
-def mentors_of(district: str | None) -> EntryQuery:
-    """The mentors of an area: a county's own and those of its city and province (who
-    serve it too); everyone registered inside a city or province; all when none is named."""
+def entries_of(kind: str, district: str | None) -> EntryQuery:
+    """The entries of an area: a county's own and those of its city and province (which
+    serve it too); everything registered inside a city or province; all when none is named."""
     if district and divisions().is_county_level(district):
-        return EntryQuery(kind=RegistryKind.MENTOR, serving=district, per_page=500)
-    return EntryQuery(kind=RegistryKind.MENTOR, district_prefix=district, per_page=500)
+        return EntryQuery(kind=kind, serving=district, per_page=500)
+    return EntryQuery(kind=kind, district_prefix=district or None, per_page=500)
+
+
+def mentors_of(district: str | None) -> EntryQuery:
+    """The mentors of an area (see :func:`entries_of`)."""
+    return entries_of(RegistryKind.MENTOR, district)
 
 
 def _home(who: Account) -> str | None:

@@ -80,6 +80,23 @@ def test_a_caseworker_finds_mentors_by_name_and_specialty_in_chinese(
     assert "资源名录" in by_name
 
 
+def test_a_county_lists_its_own_entries_and_those_of_its_city(
+    app: Flask, login_as: Callable[[str], Any],
+) -> None:
+    cases = cases_of(app)
+    a_mentor(cases)  # registered by the city, 370300
+    a_mentor(cases, name="赵敏", district="370303")
+    a_mentor(cases, name="孙丽", district="370302")
+    settled(app)
+    auth = login_as("caseworker")
+
+    county = page(auth.client.get("/registries/mentors?district=370303"))
+    city = page(auth.client.get("/registries/mentors?district=370300"))
+
+    assert "王建国" in county and "赵敏" in county and "孙丽" not in county
+    assert all(name in city for name in ("王建国", "赵敏", "孙丽"))
+
+
 def test_the_registries_are_in_english_on_request(
     app: Flask, login_as: Callable[[str], Any],
 ) -> None:
