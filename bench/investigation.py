@@ -5,7 +5,8 @@ plus one case of 500 events); time ``case show --as-of`` on the long case in-pro
 process start-up); export the events in each format in a child process (its own time and
 peak RSS) beside a raw SELECT of the same rows; run ``verify`` over the whole log.
 Usage: ``python bench/investigation.py [--events N] [--stores sqlite,postgres]
-[--formats csv,jsonl,xlsx]`` (1,000,000 events on SQLite: some 10 minutes, 20 with xlsx)
+[--formats csv,jsonl,xlsx] [--jobs N]`` (1,000,000 events on SQLite: some 10 minutes, 20 with
+xlsx); each CSV and JSON Lines export runs with --jobs 1 and with --jobs N.
 """
 
 from __future__ import annotations
@@ -43,6 +44,7 @@ from infrastructure.bootstrap import Services, bootstrap
 from infrastructure.settings import Settings, postgres_env
 from tests.builders import days_ago, enrolment
 from web import create_app
+from web.cli.export_parts import default_jobs
 
 TEMPLATES, LONG_CASE, SHOW_RUNS, INSERT_BATCH = 600, 500, 200, 5_000
 LONG_CASE_NO = "370303-2025-LONG500"
@@ -168,26 +170,31 @@ def _consume(rows: list[Any], decode: Decoder | None) -> int:
     return len(rows)
 
 
-def child_export(url: str, instance: str, file_format: str, out: str) -> None:
-    """In a fresh process: export the events and report rows, seconds and peak RSS."""
+def child_export(url: str, instance: str, file_format: str, out: str, jobs: int) -> None:
+    """In a fresh process: export the events and report rows, seconds and peak RSS
+    (its own, and the largest of the processes that made parts of the file)."""
     app = create_app(settings_for(url, Path(instance)), TESTING=True)
     before = resource.getrusage(resource.RUSAGE_SELF).ru_maxrss
     started = time.perf_counter()
     result = app.test_cli_runner().invoke(args=["export", "events", "--format", file_format,
-                                                "--out", out, "--lang", "en"])
+                                                "--out", out, "--lang", "en",
+                                                "--jobs", str(jobs)])
     seconds = time.perf_counter() - started
     assert result.exit_code == 0, result.output
     print(json.dumps({"rows": int(result.output.split("exported ")[1].split()[0]),
                       "position": int(result.output.split("position ")[1].split()[0]),
+                      "sha256": result.output.split("SHA-256 ")[1].strip(),
                       "seconds": seconds, "rss_before_mb": before / 1024,
-                      "rss_peak_mb": resource.getrusage(resource.RUSAGE_SELF).ru_maxrss / 1024}))
+                      "rss_peak_mb": resource.getrusage(resource.RUSAGE_SELF).ru_maxrss / 1024,
+                      "rss_parts_mb":
+                          resource.getrusage(resource.RUSAGE_CHILDREN).ru_maxrss / 1024}))
     app.extensions["homeward"].close()
 
 
-def export_in_child(settings: Settings, file_format: str, out: Path) -> dict[str, Any]:
+def export_in_child(settings: Settings, file_format: str, out: Path, jobs: int) -> dict[str, Any]:
     done = subprocess.run(
         [sys.executable, __file__, "--child-export", file_format, "--url", settings.database_url,
-         "--instance", str(settings.instance_path), "--out", str(out)],
+         "--instance", str(settings.instance_path), "--out", str(out), "--jobs", str(jobs)],
         capture_output=True, text=True, check=False)
     if done.returncode != 0:
         raise RuntimeError(f"export {file_format} failed: {done.stderr[-2000:]}")
@@ -227,14 +234,21 @@ def measure(store: str, args: argparse.Namespace, tables: dict[str, list[Row]]) 
                                    "p95 <= 20"])
         raw, floor = raw_select(settings, position), raw_select(settings, position, decoder)
         for file_format in args.formats:
-            print(f"{store}: export events --format {file_format}", file=sys.stderr)
-            found = export_in_child(settings, file_format, tmp / f"events.{file_format}")
-            assert found["position"] == position
-            rate = found["rows"] / found["seconds"]
-            size = (tmp / f"events.{file_format}").stat().st_size / 2**20
-            tables["export"].append([store, file_format, found["rows"], found["seconds"], rate,
-                                     raw, rate / raw, floor, rate / floor, found["rss_before_mb"],
-                                     found["rss_peak_mb"], size])
+            digests = set()
+            for jobs in sorted({1, args.jobs if file_format != "xlsx" else 1}):
+                print(f"{store}: export events --format {file_format} --jobs {jobs}",
+                      file=sys.stderr)
+                out = tmp / f"events-{jobs}.{file_format}"
+                found = export_in_child(settings, file_format, out, jobs)
+                assert found["position"] == position
+                digests.add(found["sha256"])
+                rate = found["rows"] / found["seconds"]
+                tables["export"].append([
+                    store, file_format, jobs, found["rows"], found["seconds"], rate, raw,
+                    rate / raw, floor, rate / floor, found["rss_before_mb"], found["rss_peak_mb"],
+                    found["rss_parts_mb"], out.stat().st_size / 2**20])
+                out.unlink()
+            assert len(digests) == 1, f"{file_format}: the parts made another file"
         print(f"{store}: verify", file=sys.stderr)
         checked, rate = verify_rate(settings)
         tables["verify"].append([store, checked, checked / rate, rate])
@@ -247,9 +261,11 @@ SECTIONS = {  # key: (title, columns)
              f"(no process start-up), {SHOW_RUNS} runs in all",
              "store moment runs p50_ms p95_ms target"),
     "export": ("export events in a child process (seconds: the command, without start-up) "
-               "beside a raw SELECT of the same rows, and beside SELECT+decrypt+json.loads",
-               "store format rows seconds events/s raw_rows/s ratio(>=0.3) decoded_rows/s "
-               "ratio_decoded rss_start_MB rss_peak_MB(<=200) file_MB"),
+               "beside a raw SELECT of the same rows, and beside SELECT+decrypt+json.loads in "
+               "one process; with --jobs N the log is read by N processes at once (the same "
+               "bytes: checked); parts_MB is the largest of those processes",
+               "store format jobs rows seconds events/s raw_rows/s ratio(>=0.3) decoded_rows/s "
+               "ratio_decoded rss_start_MB rss_peak_MB(<=200) parts_MB file_MB"),
     "verify": ("homeward verify: every stream's chain, versions and decoding",
                "store events seconds events/s"),
 }
@@ -261,13 +277,16 @@ def main(argv: list[str] | None = None) -> None:
     parser.add_argument("--stores", default="sqlite", help="sqlite,postgres (default sqlite)")
     parser.add_argument("--formats", default="csv,jsonl",
                         help="csv,jsonl,xlsx (default csv,jsonl: xlsx writes ~2,000 rows/s)")
+    parser.add_argument("--jobs", type=int, default=default_jobs(),
+                        help="processes for the parallel export runs (default: one per CPU, "
+                             "at most 4); every format is also exported with --jobs 1")
     parser.add_argument("--child-export", help=argparse.SUPPRESS)
     parser.add_argument("--url", help=argparse.SUPPRESS)
     parser.add_argument("--instance", help=argparse.SUPPRESS)
     parser.add_argument("--out", help=argparse.SUPPRESS)
     args = parser.parse_args(argv)
     if args.child_export:
-        child_export(args.url, args.instance, args.child_export, args.out)
+        child_export(args.url, args.instance, args.child_export, args.out, args.jobs)
         return
     stores = [s.strip() for s in args.stores.split(",") if s.strip()]
     args.formats = [f.strip() for f in args.formats.split(",") if f.strip()]

@@ -90,11 +90,9 @@ def write_atomically(out: Path, write: Callable[[Path], int]) -> tuple[int, str]
     return count, digest.hexdigest()
 
 
-def open_text(path: Path, file_format: str, mode: str = "w", *, first: bool = True) -> TextIO:
-    """A text file as a format writes it; only a CSV file's start has the BOM."""
-    if file_format == "csv":
-        return open(path, mode, encoding="utf-8-sig" if first else "utf-8", newline="")
-    return open(path, mode, encoding="utf-8", newline="\n")
+def open_text(path: Path, file_format: str) -> TextIO:
+    """A text file as a format writes it (UTF-8; CSV's line ends are in its lines)."""
+    return open(path, "w", encoding="utf-8", newline="" if file_format == "csv" else "\n")
 
 
 def _csv(path: Path, header: dict[str, Any], columns: tuple[str, ...],
@@ -113,8 +111,14 @@ def _jsonl(path: Path, header: dict[str, Any], columns: tuple[str, ...],
 
 def write_head(out: TextIO, file_format: str, header: dict[str, Any],
                columns: tuple[str, ...]) -> None:
-    """What a CSV or JSON Lines file says of itself, before its rows."""
+    """What a CSV or JSON Lines file says of itself, before its rows.
+
+    A CSV file starts with a byte order mark, so that Excel reads it as UTF-8
+    (written here, not by the ``utf-8-sig`` codec, whose encoder is Python code
+    run on every later write too).
+    """
     if file_format == "csv":
+        out.write("\ufeff")
         writer = csv.writer(out, lineterminator="\r\n")
         writer.writerow(_cells(tuple(metadata_cells(header))))
         writer.writerow(columns)

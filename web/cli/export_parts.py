@@ -143,7 +143,7 @@ def _make_part(part: EventRange, file_format: str, columns: tuple[str, ...], pat
         done.value = position - part.start
 
     try:
-        with open_text(path, file_format, first=False) as handle:
+        with open_text(path, file_format) as handle:
             rows = ROW_WRITERS[file_format](handle, columns, part.rows(tick))
         results.send(("done", rows))
     except ExportError as error:
