@@ -66,7 +66,8 @@ def view_engine(settings: Settings) -> tuple[Engine, MetaData]:
         # Two kept open; a projection worker holds each view's lock on a connection of
         # its own and writes the view on another, so it may need two per view.
         engine = create_engine(url, pool_pre_ping=True, pool_size=2,
-                               max_overflow=2 * len(REGISTRY))
+                               max_overflow=2 * len(REGISTRY), connect_args={
+                                   "connect_timeout": int(env["POSTGRES_CONNECT_TIMEOUT"])})
         return engine, MetaData(schema=env["POSTGRES_SCHEMA"])
     events_file = Path(settings.database_url.removeprefix("sqlite:///"))
     views_file = events_file.with_name(events_file.stem + ".views.sqlite3")

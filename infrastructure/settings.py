@@ -81,7 +81,8 @@ class Settings:
         }
         if self.is_postgres:
             return env | postgres_env(self.database_url) | {
-                "POSTGRES_LOCK_TIMEOUT": self.store_timeout}
+                "POSTGRES_LOCK_TIMEOUT": self.store_timeout,
+                "APPLICATION_RECORDER_TOPIC": "infrastructure.postgres:PostgresRecorder"}
         if not self.database_url.startswith("sqlite:///"):
             raise ConfigurationError(
                 "HOMEWARD_DATABASE_URL must start with sqlite:/// or postgresql://"

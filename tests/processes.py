@@ -158,10 +158,16 @@ def postgres_ready() -> bool:
                           check=False).returncode == 0
 
 
-def restart_postgres(cluster: list[str]) -> float:
-    """Restart the server (fast shutdown: open sessions are cut); seconds until it is ready."""
+def restart_postgres(cluster: list[str], down_until: Callable[[], bool] = lambda: True,
+                     longest: float = 10) -> float:
+    """Stop the server (fast: open sessions are cut), keep it down until ``down_until()``
+    (at most ``longest`` seconds), start it again; the seconds until it is ready."""
     started = time.monotonic()
-    subprocess.run([*cluster, "restart"], check=True, capture_output=True, timeout=120)
+    try:
+        subprocess.run([*cluster, "stop"], check=True, capture_output=True, timeout=120)
+        wait_for(down_until, longest, 0.05)
+    finally:
+        subprocess.run([*cluster, "start"], check=True, capture_output=True, timeout=120)
     if not wait_for(postgres_ready, 60):
         raise RuntimeError("PostgreSQL did not come back after its restart")
     return time.monotonic() - started

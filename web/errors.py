@@ -77,8 +77,10 @@ def register_error_handlers(app: Flask) -> None:
             _("The form expired or was sent from elsewhere. Reload the page and try again.")]})
 
     def _store_unavailable(error: Exception) -> Any:
-        # The store is restarting, unreachable or held by a long write: nothing was
-        # saved, and trying again in a moment is the right thing to do.
+        # The store is restarting, unreachable or held by a long write: trying again
+        # in a moment is the right thing to do.  Nothing was saved, unless the store
+        # went away during the commit itself; the same command with the same
+        # expected_version then meets its own write and is refused (409), never saved twice.
         app.logger.warning("store unavailable: %s", type(error).__name__)
         response = error_response(503, {"_request": [http_message(503)]})
         response = app.make_response(response)

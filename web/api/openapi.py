@@ -30,7 +30,9 @@ def _responses(ok: str, schema: dict[str, Any] | None = None, *,
         responses[code] = {"description": REFUSALS.get(code, "Conflict"), "content": {
             "application/json": {"schema": {"$ref": "#/components/schemas/Errors"}}}}
     # Any call may find the store restarting or held by a long write (web/errors.py).
-    responses["503"] = {"description": "Store unavailable: nothing was saved, try again",
+    responses["503"] = {"description": "Store unavailable: try again after Retry-After "
+                                       "(a command cut off mid-commit may have been saved; "
+                                       "sent again it gets a 409, never a second save)",
                         "headers": {"Retry-After": {"description": "Seconds to wait",
                                                     "schema": {"type": "integer"}}},
                         "content": {"application/json": {"schema": {
