@@ -239,9 +239,9 @@ def test_two_servers_and_two_workers_survive_kills_and_a_database_restart(
         for thread in threads:
             thread.start()
         # A digest taken while the clients write; checked once everything is over.
+        exported: list[subprocess.CompletedProcess[str]] = []
         exporting = threading.Thread(target=lambda: exported.append(homeward(
             env, "digest", "export", str(digest), "--key-file", str(key), "--lang", "en")))
-        exported: list[subprocess.CompletedProcess[str]] = []
         exporting.start()
 
         def after(count: int) -> None:
