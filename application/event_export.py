@@ -10,6 +10,8 @@ number of cases (four short strings each), not with the number of events.
 from __future__ import annotations
 
 import json
+import re
+import sys
 from collections.abc import Callable, Iterator, Mapping, Sequence
 from dataclasses import dataclass, field
 from datetime import datetime
@@ -70,17 +72,34 @@ _FOLLOWED = frozenset({"Enrolled", "CaseTransferred", "CaseReassigned"})
 
 def _follow(known: dict[Any, list[Any]], stream: Any, name: str,
             fields: dict[str, Any]) -> list[Any]:
-    """The case's [number, ID type, district, caseworker, id] once this event is applied."""
+    """The case's [number, ID type, district, caseworker] once this event is applied.
+
+    Every case is kept until the end, so the values many cases share are kept once.
+    """
     case = known.get(stream)
     if name == "Enrolled" or case is None:
-        case = known[stream] = [fields.get("case_no"), fields.get("id_type"),
-                                fields.get("owning_district"), fields.get("caseworker_id"),
-                                str(stream if isinstance(stream, UUID) else UUID(stream))]
+        case = known[stream] = [fields.get("case_no"), _shared(fields.get("id_type")),
+                                _shared(fields.get("owning_district")),
+                                _shared(fields.get("caseworker_id"))]
     elif name == "CaseTransferred":
-        case[2], case[3] = fields["to_district"], fields["to_caseworker_id"]
+        case[2], case[3] = _shared(fields["to_district"]), _shared(fields["to_caseworker_id"])
     elif name == "CaseReassigned":
-        case[3] = fields["to_caseworker_id"]
+        case[3] = _shared(fields["to_caseworker_id"])
     return case
+
+
+def _shared(value: Any) -> Any:
+    return sys.intern(value) if value.__class__ is str else value
+
+
+_HEX = re.compile("[0-9a-f]{32}")
+
+
+def _id_text(stream: Any) -> str:
+    """A stream id as ``str(UUID)`` writes it (from the hex text SQLite holds, directly)."""
+    if stream.__class__ is str and _HEX.fullmatch(stream):
+        return f"{stream[:8]}-{stream[8:12]}-{stream[12:16]}-{stream[16:20]}-{stream[20:]}"
+    return str(stream if isinstance(stream, UUID) else UUID(stream))
 
 
 #: A stored event as the store gives it: position, stream id, version, topic, state.
@@ -160,7 +179,7 @@ def event_rows(cases: Cases, filters: ExportFilter, position: int, reveal: bool,
         own = {k: v for k, v in fields.items() if k not in METADATA}
         if not reveal:
             own = _masked(name, own, case[1])
-        yield (row[0], case[4], case[0], row[2], name, topic, recorded.isoformat(),
+        yield (row[0], _id_text(row[1]), case[0], row[2], name, topic, recorded.isoformat(),
                fields["occurred_on"], fields["actor"], fields["actor_role"],
                fields["request_id"], case[2], case[3], fields["chain"], own)
 
