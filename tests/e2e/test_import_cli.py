@@ -26,7 +26,7 @@ from domain.recording import Role, recording_as
 from domain.uniqueness import UniqueKey
 from infrastructure.settings import Settings
 from tests.builders import days_ago, enrolment
-from tests.conftest import assert_all_translated, build_app
+from tests.conftest import assert_all_translated, build_app, make_settings
 from tests.ledgers import Ledger, write_csv, write_xlsx
 
 PASSWORD = "a long enough password"
@@ -311,3 +311,38 @@ def test_columns_mapped_with_save_map_are_read_so_by_the_district_s_later_import
     assert "1 imported now" in reused.output
     assert elsewhere.exit_code == 0  # a caseworker of the same county reads it so too
     assert enrolled(app) == 2
+
+
+def test_a_terminal_shows_the_import_s_progress(tmp_path: Path) -> None:
+    import pty
+
+    settings = make_settings(f"sqlite:///{tmp_path / 'events.sqlite3'}", tmp_path / "instance")
+    app = build_app(settings)
+    app.extensions["homeward"].accounts.add(username="sup.li", password=PASSWORD,
+                                            role="supervisor", district="370303")
+    app.extensions["homeward"].close()
+    ledger = write_xlsx(tmp_path / "台账.xlsx", 200, caseworker="cw.zhang", bad=False)
+    env = {**os.environ, "HOMEWARD_INSTANCE_PATH": str(settings.instance_path),
+           "HOMEWARD_DATABASE_URL": settings.database_url, "COLUMNS": "100"}
+    leader, follower = pty.openpty()
+    try:
+        done = subprocess.run([str(Path(sys.executable).with_name("homeward")), "import", "cases",
+                               str(ledger.path), "--user", "sup.li", "--dry-run", "--lang", "en"],
+                              env=env, stdout=subprocess.PIPE, stderr=follower, timeout=300,
+                              check=False)
+        os.close(follower)
+        shown = b""
+        while True:
+            try:
+                chunk = os.read(leader, 65536)
+            except OSError:
+                break
+            if not chunk:
+                break
+            shown += chunk
+    finally:
+        os.close(leader)
+
+    assert done.returncode == 0
+    assert b"checking" in shown and b"100%" in shown
+    assert b"checking" not in done.stdout  # the bar is for the terminal, not the output
