@@ -192,6 +192,10 @@ class Schedule:
         # A business may be registered before the first rule set took effect.
         self.earliest = min(r.effective_from for r in rules if r.jurisdiction == NATIONAL)
         self.entries: list[Entry] = []
+        # The pending items by rule, and how many items each rule and subject has had.
+        self.waiting: dict[str, list[Entry]] = {}
+        self.counts: dict[tuple[str, str | None], int] = {}
+        self.in_force: dict[tuple[date, str], RuleSet] = {}
         self.version, self.name, self.on = 0, "", date.min
         self.named: str | None = None
         self.caseworker, self.district, self.is_open = "", "", False
@@ -209,7 +213,12 @@ class Schedule:
     # ------------------------------------------------------------- rule numbers
     def rule_set(self) -> RuleSet:
         """The rule set in force on the current event's date in the owning district."""
-        return self.rules.in_force(max(self.on, self.earliest), self.district or None)
+        key = (self.on, self.district)
+        found = self.in_force.get(key)
+        if found is None:
+            found = self.in_force[key] = self.rules.in_force(max(self.on, self.earliest),
+                                                             self.district or None)
+        return found
 
     def number(self, path: str) -> Any:
         """A number of the rule set in force on the current event's date."""
@@ -228,24 +237,33 @@ class Schedule:
             return None
         rule_set = self.rule_set()
         window = rule_set.number("followup.grace_days")
-        if seq is None:
-            seq = 1 + sum(e.rule_id == rule_id and e.subject_ref == subject_ref
-                          for e in self.entries)
-        entry = Entry(rule_id, rule_set.ref, self.version, self.name, subject_ref, seq, due_on,
-                      window, opens_on or due_on - timedelta(days=window), expires_on)
+        count = self.counts.get((rule_id, subject_ref), 0) + 1
+        self.counts[(rule_id, subject_ref)] = count
+        entry = Entry(rule_id, rule_set.ref, self.version, self.name, subject_ref,
+                      count if seq is None else seq, due_on, window,
+                      opens_on or due_on - timedelta(days=window), expires_on)
         self.entries.append(entry)
+        self.waiting.setdefault(rule_id, []).append(entry)
         return entry
 
     def pending(self, rule_id: str | None = None, subject_ref: str | None = None,
                 where: Callable[[Entry], bool] | None = None) -> list[Entry]:
         """Open items of a rule (any rule if None), of one subject if given, earliest first."""
-        found = [e for e in self.entries if e.status == ItemStatus.PENDING
-                 and rule_id in (None, e.rule_id)
-                 and subject_ref in (None, e.subject_ref) and (where is None or where(e))]
+        if rule_id is None:
+            found = [e for e in self.entries if e.status == ItemStatus.PENDING]
+        else:
+            found = self.waiting.get(rule_id) or []
+        if subject_ref is not None or where is not None:
+            found = [e for e in found if subject_ref in (None, e.subject_ref)
+                     and (where is None or where(e))]
+        if len(found) < 2:
+            return list(found)
         return sorted(found, key=lambda e: (e.due_on, e.subject_ref or "", e.seq))
 
     def close(self, entry: Entry, status: ItemStatus) -> None:
         """Close an item by the current event, with the case's holder at this point."""
+        if entry.status == ItemStatus.PENDING:
+            self.waiting[entry.rule_id].remove(entry)
         entry.status, entry.closed_version, entry.closed_on = status, self.version, self.on
         entry.assignee, entry.district = self.caseworker, self.district
 

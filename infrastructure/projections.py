@@ -13,7 +13,7 @@ from __future__ import annotations
 import fcntl
 import zlib
 from collections.abc import Callable, Iterator
-from contextlib import contextmanager
+from contextlib import ExitStack, contextmanager
 from dataclasses import dataclass
 from pathlib import Path
 from typing import Any
@@ -23,6 +23,7 @@ from sqlalchemy import Connection, Engine, MetaData, create_engine, delete, even
 from sqlalchemy.exc import DBAPIError
 
 from application.cases import Cases
+from application.decoding import Decoder
 from application.projections.activities import ActivitiesProjection
 from application.projections.audit_log import AuditLogProjection
 from application.projections.case_list import CaseListProjection
@@ -52,6 +53,8 @@ REGISTRY: dict[str, tuple[type[SQLView], Callable[[Any, Cases], Any]]] = {
     "activities": (SQLActivitiesView, lambda view, cases: ActivitiesProjection(view, cases)),
 }
 BATCH = 500
+#: A rebuild's batches: larger, since nothing reads the new generation until it is done.
+REBUILD_BATCH = 5_000
 STATUS_COUNT_LIMIT = 10_000
 #: The generation that ``verify`` builds and drops (live generations start at 1).
 SCRATCH = 0
@@ -121,24 +124,47 @@ class Views:
 
     def rebuild(self, name: str, progress: Callable[[int, int], None] | None = None) -> int:
         """Build the view afresh beside the live one, then switch to it."""
-        live = self.views[name]
-        with self.lock(name):
-            with self.db.engine.connect() as conn:
-                current = self.db.generation(conn, name)
-            fresh = type(live)(self.db, generation=current + 1)
-            drop_generation(fresh, current + 1)  # a rebuild that died half-way
-            count = catch_up(self.cases, self.projection(name, fresh), fresh, progress=progress)
-            with self.db.engine.begin() as conn:
-                table = self.db.generations
-                conn.execute(delete(table).where(table.c.view == name))
-                conn.execute(table.insert().values(view=name, generation=current + 1))
-            drop_generation(live, current)
-            if self.db.is_postgres:  # fresh tables have no statistics; plans would guess
-                with self.db.engine.begin() as conn:
-                    for new_table in fresh.tables(current + 1).values():
-                        conn.execute(text(f'ANALYZE "{self.db.metadata.schema}".'
-                                          f'"{new_table.name}"'))
+        return self.rebuild_many([name], progress)
+
+    def rebuild_many(self, names: list[str],
+                     progress: Callable[[int, int], None] | None = None) -> int:
+        """Build views afresh beside the live ones in one pass over the log, then switch.
+
+        Each event is read and decoded once and handed to every view that takes its
+        topic; each view writes its batches in its own transactions, with its own
+        tracking, into a new generation whose secondary indexes are built once at the
+        end.  Returns the events read.
+        """
+        with ExitStack() as held:
+            for name in names:
+                held.enter_context(self.lock(name))
+            fresh: dict[str, tuple[int, SQLView, list[Any]]] = {}
+            for name in names:
+                with self.db.engine.connect() as conn:
+                    current = self.db.generation(conn, name)
+                view = type(self.views[name])(self.db, generation=current + 1)
+                drop_generation(view, current + 1)  # a rebuild that died half-way
+                fresh[name] = (current, view, view.without_indexes(current + 1))
+            count = replay(self.cases, [(self.projection(name, view), view)
+                                        for name, (_, view, _) in fresh.items()],
+                           batch=REBUILD_BATCH, progress=progress)
+            for name, (current, view, deferred) in fresh.items():
+                view.add_indexes(deferred)
+                self._switch(name, current, view)
         return count
+
+    def _switch(self, name: str, current: int, fresh: SQLView) -> None:
+        """Point the view at its new generation and drop the old one."""
+        with self.db.engine.begin() as conn:
+            table = self.db.generations
+            conn.execute(delete(table).where(table.c.view == name))
+            conn.execute(table.insert().values(view=name, generation=current + 1))
+        drop_generation(self.views[name], current)
+        if self.db.is_postgres:  # fresh tables have no statistics; plans would guess
+            with self.db.engine.begin() as conn:
+                for new_table in fresh.tables(current + 1).values():
+                    conn.execute(text(f'ANALYZE "{self.db.metadata.schema}".'
+                                      f'"{new_table.name}"'))
 
     def verify(self, name: str) -> bool:
         """Whether the view equals a fresh replay of the log up to the view's position."""
@@ -215,30 +241,59 @@ def catch_up(cases: Cases, projection: Any, view: SQLView, *, batch: int = BATCH
     """Process every event after the view's position (up to ``stop``), a batch per transaction."""
     start = view.max_tracking_id(cases.name) or 0
     head, done = stop or cases.recorder.max_notification_id() or 0, 0
+    decode = Decoder(cases.mapper).event
     while notifications := cases.recorder.select_notifications(
         start=start, limit=batch, topics=projection.topics, inclusive_of_start=False,
         stop=stop,
     ):
-        batching = hasattr(projection, "begin_batch")
-        try:
-            with view.batch():
-                if batching:
-                    projection.begin_batch()
-                for notification in notifications:
-                    projection.process_event(cases.mapper.to_domain_event(notification),
-                                             Tracking(cases.name, notification.id))
-                if batching:
-                    projection.end_batch()
-        except BaseException:
-            if batching:
-                projection.abort_batch()
-            if hasattr(projection, "forget"):
-                projection.forget()  # its cached streams may include the failed batch
-            raise
+        apply_batch(projection, view, [(decode(n), Tracking(cases.name, n.id))
+                                       for n in notifications])
         start, done = notifications[-1].id, done + len(notifications)
         if progress:
             progress(start, max(head, start))
     return done
+
+
+def replay(cases: Cases, targets: list[tuple[Any, SQLView]], *, batch: int = BATCH,
+           progress: Callable[[int, int], None] | None = None) -> int:
+    """The whole log, read and decoded once, into several empty views: each batch of
+    events goes to each view whose projection takes their topics.  Returns the events read."""
+    decode = Decoder(cases.mapper).event
+    topics = sorted({topic for projection, _ in targets for topic in projection.topics})
+    taking = [(projection, view, frozenset(projection.topics)) for projection, view in targets]
+    start, head, done = 0, cases.recorder.max_notification_id() or 0, 0
+    while notifications := cases.recorder.select_notifications(
+        start=start, limit=batch, topics=topics, inclusive_of_start=False,
+    ):
+        events = [(n.topic, decode(n), Tracking(cases.name, n.id)) for n in notifications]
+        for projection, view, taken in taking:
+            mine = [(event, tracking) for topic, event, tracking in events if topic in taken]
+            if mine:
+                apply_batch(projection, view, mine)
+        start, done = notifications[-1].id, done + len(notifications)
+        if progress:
+            progress(start, max(head, start))
+    return done
+
+
+def apply_batch(projection: Any, view: SQLView, events: list[tuple[Any, Tracking]]) -> None:
+    """Process a batch of events in one transaction of the view, with the last position."""
+    batching = hasattr(projection, "begin_batch")
+    process = projection.process_event  # looked up once: each lookup makes a new method
+    try:
+        with view.batch():
+            if batching:
+                projection.begin_batch()
+            for event, tracking in events:
+                process(event, tracking)
+            if batching:
+                projection.end_batch()
+    except BaseException:
+        if batching:
+            projection.abort_batch()
+        if hasattr(projection, "forget"):
+            projection.forget()  # its cached streams may include the failed batch
+        raise
 
 
 def drop_generation(view: SQLView, generation: int) -> None:

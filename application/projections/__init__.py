@@ -19,6 +19,7 @@ from typing import Any, Generic, TypeVar
 from eventsourcing.persistence import TrackingRecorder
 from eventsourcing.utils import get_topic
 
+from application.decoding import Decoder
 from domain.case import Case
 from domain.recording import AuditedAggregate
 
@@ -95,6 +96,7 @@ class RecomputesCases:
         super().__init__(view)  # type: ignore[call-arg]
         self.cases = cases
         self.streams: OrderedDict[Any, list[Any]] = OrderedDict()
+        self.decode = Decoder(cases.mapper).event
 
     def begin_batch(self) -> None:
         self._batching, self._marked = True, {}
@@ -122,9 +124,14 @@ class RecomputesCases:
     def recompute(self, case_id: Any, last_event: Any, tracking: Any) -> None:
         """Write the case's rows as its stream up to ``last_event`` makes them."""
         events = self.stream_until(last_event) if tracking is not None else \
-            self.streams.get(case_id) or list(
-                self.cases.events.get(case_id, lte=last_event.originator_version))
+            self.streams.get(case_id) or self.read(case_id, last_event.originator_version)
         self.write(case_id, events, tracking)
+
+    def read(self, case_id: Any, upto: int) -> list[Any]:
+        """A case's events up to version ``upto``, from the store (none before the first)."""
+        if upto < 1:
+            return []
+        return list(map(self.decode, self.cases.recorder.select_events(case_id, lte=upto)))
 
     def write(self, case_id: Any, events: list[Any], tracking: Any) -> None:
         raise NotImplementedError
@@ -134,7 +141,7 @@ class RecomputesCases:
         case_id, version = event.originator_id, event.originator_version
         events = self.streams.pop(case_id, None)
         if events is None or len(events) != version - 1:
-            events = list(self.cases.events.get(case_id, lte=version - 1))
+            events = self.read(case_id, version - 1)
         events.append(event)
         self.streams[case_id] = events
         if len(self.streams) > self.size:
@@ -144,6 +151,52 @@ class RecomputesCases:
     def forget(self) -> None:
         """Drop the kept streams (after a failed batch, whose events will come again)."""
         self.streams.clear()
+
+
+class FoldsCases:
+    """For projections that write one row per case from its state after its latest event.
+
+    Live, each event writes its case's row at once.  In a batch (catch-up and
+    rebuild) each event is folded into its case and advances the position, and
+    each case's row is made once, from its last state, when the batch ends, in
+    the same transaction.  ``self.folder`` is a
+    :class:`~application.projections.folding.CaseFolder`.
+    """
+
+    _batching = False
+    _latest: dict[Any, Any]
+    folder: Any
+    view: Any
+
+    def begin_batch(self) -> None:
+        self._batching, self._latest = True, {}
+
+    def end_batch(self) -> None:
+        try:
+            for case in self._latest.values():
+                self.write_case(case, None)
+        finally:
+            self.abort_batch()
+
+    def abort_batch(self) -> None:
+        """Leave batch mode without writing (the batch's transaction is rolled back)."""
+        self._batching, self._latest = False, {}
+
+    def case_event(self, event: Any, tracking: Any) -> None:
+        """Fold the event; write the case's row now, or mark it for the batch's end."""
+        case = self.folder.after(event)
+        if not self._batching:
+            self.write_case(case, tracking)
+            return
+        self._latest[case.id] = case  # folded on in place by later events of the batch
+        self.view.advance(tracking)
+
+    def write_case(self, case: Any, tracking: Any) -> None:
+        raise NotImplementedError
+
+    def forget(self) -> None:
+        """Drop the folded cases (after a failed batch, whose events will come again)."""
+        self.folder.forget()
 
 
 def case_topics() -> tuple[str, ...]:

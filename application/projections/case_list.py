@@ -13,7 +13,7 @@ from eventsourcing.persistence import Tracking
 from eventsourcing.projection import Projection
 
 from application.identity import identity_value
-from application.projections import Page, View, case_topics
+from application.projections import FoldsCases, Page, View, case_topics
 from application.projections.folding import CaseFolder
 from domain.case import Case
 from domain.codes import IdNumber
@@ -75,7 +75,7 @@ class CaseListView(View):
     name = "case_list"
 
     @abstractmethod
-    def put_case(self, row: CaseRow, tracking: Tracking) -> None:
+    def put_case(self, row: CaseRow, tracking: Tracking | None) -> None:
         """Insert or replace a case's row."""
 
     @abstractmethod
@@ -112,7 +112,7 @@ def name_birth_value(name: str, birth_date: date) -> str:
     return f"name-birth:{name}:{birth_date.isoformat()}"
 
 
-class CaseListProjection(Projection[CaseListView]):
+class CaseListProjection(FoldsCases, Projection[CaseListView]):
     """Keeps each case's row up to date with its latest event."""
 
     name = "case_list"
@@ -127,11 +127,10 @@ class CaseListProjection(Projection[CaseListView]):
         if not isinstance(domain_event, Case.Event):
             self.view.advance(tracking)
             return
-        case = self.folder.after(domain_event)
-        self.view.put_case(self.row(case), tracking)
+        self.case_event(domain_event, tracking)
 
-    def forget(self) -> None:
-        self.folder.forget()
+    def write_case(self, case: Case, tracking: Tracking | None) -> None:
+        self.view.put_case(self.row(case), tracking)
 
     def row(self, case: Case) -> CaseRow:
         hasher = self.cases.identity_hasher

@@ -18,7 +18,7 @@ from eventsourcing.dispatch import singledispatchmethod
 from eventsourcing.persistence import Tracking
 from eventsourcing.projection import Projection
 
-from application.projections import View, case_topics
+from application.projections import FoldsCases, View, case_topics
 from application.projections.folding import CaseFolder
 from domain.case import Case
 
@@ -62,7 +62,7 @@ class DataQualityView(View):
     name = "data_quality"
 
     @abstractmethod
-    def put_row(self, row: QualityRow, tracking: Tracking) -> None:
+    def put_row(self, row: QualityRow, tracking: Tracking | None) -> None:
         """Insert or replace a case's row."""
 
     @abstractmethod
@@ -71,7 +71,7 @@ class DataQualityView(View):
         """Every issue of the (open) cases in ``districts`` on ``on``."""
 
 
-class DataQualityProjection(Projection[DataQualityView]):
+class DataQualityProjection(FoldsCases, Projection[DataQualityView]):
     """Keeps each case's quality facts current."""
 
     name = "data_quality"
@@ -86,10 +86,10 @@ class DataQualityProjection(Projection[DataQualityView]):
         if not isinstance(domain_event, Case.Event):
             self.view.advance(tracking)
             return
-        self.view.put_row(self.row(self.folder.after(domain_event)), tracking)
+        self.case_event(domain_event, tracking)
 
-    def forget(self) -> None:
-        self.folder.forget()
+    def write_case(self, case: Case, tracking: Tracking | None) -> None:
+        self.view.put_row(self.row(case), tracking)
 
     def row(self, case: Case) -> QualityRow:
         hasher = self.cases.identity_hasher

@@ -50,16 +50,21 @@ class QueueItem:
 
     @classmethod
     def of(cls, item: DueItem) -> QueueItem:
-        return cls(
-            case_id=item.case_id, key=item.key, rule_id=item.rule_id, rule_set=item.rule_set,
-            trigger_version=item.trigger_version, trigger_event=item.trigger_event,
-            subject_ref=item.subject_ref, seq=item.seq, due_on=item.due_on,
-            window_days=item.window_days,
-            overdue_from=item.due_on + timedelta(days=item.window_days + 1),
-            expires_on=item.expires_on, assignee=item.assignee, district=item.district,
-            status=item.status.value, closed_version=item.closed_version,
-            closed_on=item.closed_on,
-        )
+        return cls(**cls.values_of(item))
+
+    @staticmethod
+    def values_of(item: DueItem) -> dict[str, Any]:
+        """The stored values of a work item, by field."""
+        return {
+            "case_id": item.case_id, "key": item.key, "rule_id": item.rule_id,
+            "rule_set": item.rule_set, "trigger_version": item.trigger_version,
+            "trigger_event": item.trigger_event, "subject_ref": item.subject_ref,
+            "seq": item.seq, "due_on": item.due_on, "window_days": item.window_days,
+            "overdue_from": item.due_on + timedelta(days=item.window_days + 1),
+            "expires_on": item.expires_on, "assignee": item.assignee,
+            "district": item.district, "status": item.status.value,
+            "closed_version": item.closed_version, "closed_on": item.closed_on,
+        }
 
 
 @dataclass(frozen=True)
@@ -81,9 +86,9 @@ class WorkQueueView(View):
     name = "work_queue"
 
     @abstractmethod
-    def replace_items(self, case_id: UUID, items: list[QueueItem],
+    def replace_items(self, case_id: UUID, items: list[DueItem],
                       tracking: Tracking | None) -> None:
-        """Replace a case's items with ``items``."""
+        """Replace a case's items with ``items`` (stored as :meth:`QueueItem.values_of`)."""
 
     @abstractmethod
     def queue(self, on: date, *, assignee: str | None = None,
@@ -130,5 +135,4 @@ class WorkQueueProjection(RecomputesCases, Projection[WorkQueueView]):
         self.case_event(domain_event, tracking)
 
     def write(self, case_id: UUID, events: list[Any], tracking: Tracking | None) -> None:
-        items = [QueueItem.of(item) for item in due_items(events, self.cases.rules)]
-        self.view.replace_items(case_id, items, tracking)
+        self.view.replace_items(case_id, due_items(events, self.cases.rules), tracking)

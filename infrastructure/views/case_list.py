@@ -74,7 +74,7 @@ class SQLCaseListView(SQLView, CaseListView):
         )
         return {"cases": table}
 
-    def put_case(self, row: CaseRow, tracking: Tracking) -> None:
+    def put_case(self, row: CaseRow, tracking: Tracking | None) -> None:
         with self.writing(tracking) as (conn, tables):
             self.upsert(conn, tables["cases"], row_values(row))
 

@@ -48,7 +48,7 @@ class SQLDataQualityView(SQLView, DataQualityView):
         )
         return {"cases": table}
 
-    def put_row(self, row: QualityRow, tracking: Tracking) -> None:
+    def put_row(self, row: QualityRow, tracking: Tracking | None) -> None:
         with self.writing(tracking) as (conn, tables):
             self.upsert(conn, tables["cases"], row_values(row))
 

@@ -27,8 +27,8 @@ from sqlalchemy import (
 from application.projections import Share
 from application.projections.indicators import areas
 from application.projections.work_queue import Queue, QueueItem, WorkQueueView
-from domain.followups import SERVICE_RULES, ItemStatus
-from infrastructure.views.base import SQLView, row_values
+from domain.followups import SERVICE_RULES, DueItem, ItemStatus
+from infrastructure.views.base import SQLView
 
 
 class SQLWorkQueueView(SQLView, WorkQueueView):
@@ -60,11 +60,11 @@ class SQLWorkQueueView(SQLView, WorkQueueView):
         )
         return {"items": table}
 
-    def replace_items(self, case_id: UUID, items: list[QueueItem],
+    def replace_items(self, case_id: UUID, items: list[DueItem],
                       tracking: Tracking | None) -> None:
         with self.writing(tracking) as (conn, tables):
             self.replace_group(conn, tables["items"], "case_id", case_id,
-                               [row_values(i) for i in items])
+                               [QueueItem.values_of(i) for i in items])
 
     def queue(self, on: date, *, assignee: str | None = None,
               districts: tuple[str, ...] = (), within_days: int = 7,
