@@ -109,26 +109,29 @@ def rebuild(services: Services, *names: str) -> tuple[int, int, float]:
     engine, sent = services.views.db.engine, [0]
 
     def count(_: Any, clause: Any, multi: Any, *rest: Any) -> None:
-        if isinstance(clause, Insert):
-            table = clause.table.name
-        elif isinstance(clause, str) and clause.lstrip()[:6].upper() == "INSERT":
-            table = clause.split()[2].strip('"').rpartition(".")[2].strip('"')  # driver SQL
-        else:
-            return
-        if not table.startswith("view_"):
+        if isinstance(clause, Insert) and not clause.table.name.startswith("view_"):
             sent[0] += len(multi) or 1
+
+    def count_driver_sql(_: Any, __: Any, statement: str, parameters: Any, context: Any,
+                         many: bool) -> None:
+        # Statements sent as SQL text (a compiled executemany) fire no after_execute.
+        if context.compiled is None and statement.lstrip()[:6].upper() == "INSERT" \
+                and "view_tracking" not in statement:
+            sent[0] += len(parameters) if many else 1
 
     for name in names:
         with services.views.lock(name, wait=False) as free:
             if not free:  # a PostgreSQL view lock is per database, not per schema
                 raise RuntimeError(f"view {name}: another process holds its lock")
     event.listen(engine, "after_execute", count)
+    event.listen(engine, "after_cursor_execute", count_driver_sql)
     try:
         t0 = time.perf_counter()
         events = services.views.rebuild_many(list(names))
         return events, sent[0], time.perf_counter() - t0
     finally:
         event.remove(engine, "after_execute", count)
+        event.remove(engine, "after_cursor_execute", count_driver_sql)
 
 
 def raw_insert(services: Services, name: str) -> tuple[int, float]:
