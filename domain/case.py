@@ -31,6 +31,7 @@ from domain.errors import (
 from domain.loans import Loan, LoanCommands
 from domain.recording import AuditedAggregate
 from domain.records import Business, Correction, Jobs, Pairing, Training, Transfer
+from domain.registry_fields import RegistryKind
 from domain.rules import RuleBook
 from domain.subsidies import Subsidy, SubsidyCommands
 from domain.values import (
@@ -179,6 +180,7 @@ class Case(LoanCommands, SubsidyCommands, CaseChecks, AuditedAggregate):
         self.transfer: Transfer | None = None
         self.activities: dict[str, Attendance] = {}
         self.facts: dict[int, tuple[str, str | None, dict[str, str], bool]] = {}
+        self.resources_matched: dict[str, date] = {}  # "KIND:key" → the last match
 
     # --------------------------------------------------------------- assessment
     def assess_needs(
@@ -517,24 +519,36 @@ class Case(LoanCommands, SubsidyCommands, CaseChecks, AuditedAggregate):
 
     def deliver_service(
         self, *, occurred_on: date, service: str, provider: str, outcome: str,
-        resource_ref: str | None = None,
+        resource_ref: str | None = None, resource_kind: str | None = None,
     ) -> None:
-        """Record a service of the support package (资源包服务)."""
+        """Record a service of the support package (资源包服务).
+
+        A resource matched from a registry (资源对接) is named by its registry
+        (``resource_kind``) and its key (``resource_ref``).
+        """
         self.check_open()
+        kind = None if resource_kind in (None, "") else \
+            choice(RegistryKind, resource_kind, "resource_kind").value
+        ref = optional_text(resource_ref, "resource_ref", max_len=64)
+        if kind is not None and ref is None:
+            raise InvalidValueError("resource_ref", "required", "name the registry entry")
         self._deliver_service(
             occurred_on=self.check_effective(occurred_on),
             service=choice(Service, service, "service").value,
             provider=text(provider, "provider", max_len=200),
             outcome=text(outcome, "outcome", max_len=2000),
-            resource_ref=optional_text(resource_ref, "resource_ref", max_len=64),
+            resource_ref=ref, resource_kind=kind,
         )
 
     @event("ServiceDelivered")
     def _deliver_service(
         self, occurred_on: date, service: str, provider: str, outcome: str,
-        resource_ref: str | None,
+        resource_ref: str | None, resource_kind: str | None = None,
     ) -> None:
-        pass
+        # Events stored before registries were named carry no resource_kind.
+        if resource_kind is not None and resource_ref is not None:
+            self.resources_matched = {**self.resources_matched,
+                                      f"{resource_kind}:{resource_ref}": occurred_on}
 
     def attend_activity(self, *, attendance: Attendance) -> None:
         """Record that the person attended a group activity (集中服务活动)."""
