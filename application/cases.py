@@ -7,7 +7,8 @@ values that must be unique across cases are claimed in the same ``save()``.
 
 from __future__ import annotations
 
-from collections.abc import Callable, Iterable, Iterator
+from collections.abc import Callable, Iterable, Iterator, Mapping
+from contextlib import contextmanager
 from dataclasses import dataclass
 from typing import Any
 from uuid import UUID
@@ -24,6 +25,7 @@ from application.projections.case_list import name_birth_value, phone_value
 from application.queries import CaseState, case_state
 from application.registries import RegistryCommands
 from application.rulesets import load_rule_book
+from application.staging import Staging, current_staging, staging
 from application.targets import TargetCommands
 from application.transcodings import DateAsISO
 from domain.access_log import CaseLookup
@@ -109,6 +111,12 @@ class Cases(ActivityCommands, RegistryCommands, MoneyCommands, TargetCommands,
     def register_transcodings(self, transcoder: JSONTranscoder) -> None:  # type: ignore[override]
         super().register_transcodings(transcoder)
         transcoder.register(DateAsISO())
+
+    @contextmanager
+    def staged(self, base: Mapping[UUID, Any] | None = None) -> Iterator[Staging]:
+        """Run commands inside with all their checks but save nothing (``application.staging``)."""
+        with staging(base) as held:
+            yield held
 
     # ------------------------------------------------------------------ commands
     def enrol_case(self, *, case_no: str | None = None, screen: Screen | None = None,
@@ -338,6 +346,9 @@ class Cases(ActivityCommands, RegistryCommands, MoneyCommands, TargetCommands,
 
     # ------------------------------------------------------------------ internals
     def _update(self, case_id: UUID, expected_version: int, change: Change) -> Saved:
+        held = current_staging()
+        if held is not None:
+            return self._staged_update(held, case_id, expected_version, change)
         for _ in range(ATTEMPTS):
             case = self._load(case_id, expected_version)
             claims: list[UniqueKey] = []
@@ -353,6 +364,16 @@ class Cases(ActivityCommands, RegistryCommands, MoneyCommands, TargetCommands,
                          _position(recordings, case_id), ref if isinstance(ref, str) else None)
         raise ConcurrentEditError(case_id, expected_version, self._get(case_id).version)
 
+    def _staged_update(self, held: Staging, case_id: UUID, expected_version: int,
+                       change: Change) -> Saved:
+        """The command checked and its events kept, saved (or dropped) by the staging's owner."""
+        case = self._load(case_id, expected_version)
+        claims: list[UniqueKey] = []
+        ref = change(case, claims)
+        held.keep(case, *claims)
+        return Saved(case.id, case.case_no, case.version, None,
+                     ref if isinstance(ref, str) else None)
+
     def _load(self, case_id: UUID, expected_version: int) -> Case:
         case = self._get(case_id)
         if case.version != expected_version:
@@ -360,6 +381,13 @@ class Cases(ActivityCommands, RegistryCommands, MoneyCommands, TargetCommands,
         return case
 
     def _get(self, case_id: UUID, version: int | None = None) -> Case:
+        held = current_staging()
+        if held is not None and version is None:
+            case: Case = held.held(case_id, lambda: self._get_stored(case_id))
+            return case
+        return self._get_stored(case_id, version)
+
+    def _get_stored(self, case_id: UUID, version: int | None = None) -> Case:
         try:
             case = self.repository.get(case_id, version=version, projector_func=_replay)
         except AggregateNotFoundError:
@@ -387,6 +415,14 @@ class Cases(ActivityCommands, RegistryCommands, MoneyCommands, TargetCommands,
         return self.identity_hasher(identity_value(case.id_type, case.id_number))
 
     def _key(self, kind: str, key: str) -> UniqueKey:
+        held = current_staging()
+        if held is not None:
+            unique: UniqueKey = held.held(UniqueKey.create_id(kind, key),
+                                          lambda: self._stored_key(kind, key))
+            return unique
+        return self._stored_key(kind, key)
+
+    def _stored_key(self, kind: str, key: str) -> UniqueKey:
         try:
             found = self.repository.get(UniqueKey.create_id(kind, key), projector_func=_replay)
         except AggregateNotFoundError:

@@ -178,6 +178,11 @@ _ENTITY_BY_PREFIX = {
 }
 
 
+def entity_type_of(uscc: str) -> EntityType:
+    """The kind of entity a USCC's registration prefix stands for (91, 92, 93; else OTHER)."""
+    return _ENTITY_BY_PREFIX.get(_clean(uscc).upper()[:2], EntityType.OTHER)
+
+
 def uscc_check_character(first17: str) -> str:
     """The GB 32100 check character of the first 17 characters."""
     total = sum(

@@ -34,6 +34,18 @@ LEDGER_ERRORS: dict[str, LazyString] = {
     "district_out_of_reach": _l("This county is outside your district."),
     "unknown_caseworker": _l("This names no active caseworker of the case's county (by "
                              "user name or name)."),
+    "not_whole": _l("This is not a whole number."),
+    "not_amount": _l("This is not an amount of money; write it as 100000 or 10万."),
+    "not_term": _l("This is not a term; write it as 24, 24个月 or 2年."),
+    "not_rate": _l("This is not a yearly rate; write it as 3.45%%."),
+    "no_case": _l("No case has this ID number: import the returnee ledger first."),
+    "no_open_case": _l("The case of this ID number is closed; reopen it first."),
+    "case_out_of_reach": _l("The case of this ID number is outside your district."),
+    "not_the_case": _l("This differs from the name on the case of this ID number."),
+    "no_business": _l("The case has no registered business: record it first, or give its "
+                      "统一社会信用代码, name, registration date, premises and whether it is a "
+                      "first business in the ledger."),
+    "row_busy": _l("Someone else is changing this case right now; import the file again."),
 }
 
 

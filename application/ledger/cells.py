@@ -14,6 +14,7 @@ import re
 import unicodedata
 from collections.abc import Mapping
 from datetime import date, datetime, timedelta
+from decimal import Decimal
 from functools import cache
 from typing import Any
 
@@ -232,3 +233,70 @@ def _provinces() -> list[Division]:
     listing = divisions()
     found = (listing.get(f"{number:02d}0000") for number in range(10, 100))
     return [d for d in found if d is not None and d.level is DivisionLevel.PROVINCE]
+
+
+_AMOUNT = re.compile(r"^(\d+(?:\.\d+)?)(万)?元?$")
+_TERM = re.compile(r"^(\d+)(个月|月|年)?$")
+_RATE = re.compile(r"^(\d+(?:\.\d+)?)(%|‰)?$")
+
+
+def whole(raw: Any, field: str) -> int | None:
+    """A whole number (hours, a count): ``80``, ``８０``, ``80.0``, ``80课时``."""
+    value = text(raw)
+    if value is None:
+        return None
+    found = re.match(r"^(\d+)(?:\.0+)?(?:课时|学时|小时|个|人)?$", re.sub(r"\s+", "", value))
+    if found is None:
+        raise CellError(field, "not_whole", "is not a whole number")
+    return int(found[1])
+
+
+def fen(raw: Any, field: str, *, in_wan: bool = False) -> int | None:
+    """An amount of money in 分, from 元 as written: ``100000``, ``100,000.00元``, ``10万``.
+
+    ``in_wan``: the column counts in 万元 (its header says so); a cell that writes
+    万 itself is read so anyway.
+    """
+    value = text(raw)
+    if value is None:
+        return None
+    found = _AMOUNT.match(re.sub(r"[\s,，¥￥]+", "", value))
+    if found is None:
+        raise CellError(field, "not_amount", "is not an amount of money (write 100000 or 10万)")
+    yuan = Decimal(found[1]) * (10_000 if found[2] or in_wan else 1)
+    cents = yuan * 100
+    if cents != cents.to_integral_value():
+        raise CellError(field, "not_amount", "is not an amount of money (write 100000 or 10万)")
+    return int(cents)
+
+
+def months(raw: Any, field: str) -> int | None:
+    """A term in months: ``24``, ``24个月``, ``2年`` (a bare number is months)."""
+    value = text(raw)
+    if value is None:
+        return None
+    found = _TERM.match(re.sub(r"\s+", "", value))
+    if found is None:
+        raise CellError(field, "not_term", "is not a term (write 24, 24个月 or 2年)")
+    return int(found[1]) * (12 if found[2] == "年" else 1)
+
+
+def rate_bp(raw: Any, field: str) -> int | None:
+    """A yearly rate in basis points: ``3.45%``, ``3.45``, ``0.0345`` (a cell formatted as %)."""
+    if isinstance(raw, float) and 0 < raw < 1:
+        return int((Decimal(str(raw)) * 10_000).to_integral_value())
+    value = text(raw)
+    if value is None:
+        return None
+    found = _RATE.match(re.sub(r"\s+", "", value))
+    if found is None:
+        raise CellError(field, "not_rate", "is not a yearly rate (write 3.45%)")
+    number = Decimal(found[1])
+    if found[2] == "‰":
+        number = number / 10
+    elif found[2] is None and number < 1:
+        number = number * 100  # a fraction: 0.0345 is 3.45%
+    bp = number * 100
+    if bp != bp.to_integral_value():
+        raise CellError(field, "not_rate", "is not a yearly rate (write 3.45%)")
+    return int(bp)

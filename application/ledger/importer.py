@@ -30,6 +30,7 @@ from eventsourcing.persistence import IntegrityError
 from application.errors import CaseNotFoundError
 from application.identity import identity_value
 from application.ledger.cells import CellError
+from application.ledger.cells import text as cells_text
 from application.ledger.columns import Header, find_header
 from application.ledger.kinds import Kind
 from application.ledger.sheets import LedgerFile, LedgerFileError, Sheet
@@ -204,6 +205,8 @@ class LedgerImport:
             spec = self.kind.field(name)
             assert spec is not None
             raw = cells[column] if column < len(cells) else None
+            if spec.money and "万" in header.titles[column] and cells_text(raw) is not None:
+                raw = f"{cells_text(raw)}万"
             try:
                 value = spec.read(raw, name, self.who.district)
             except CellError as error:

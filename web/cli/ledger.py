@@ -12,7 +12,8 @@ from typing import Any
 import click
 from flask.cli import with_appcontext
 
-from application.ledger.importer import ImportRefusedError, LedgerImport, Outcome, Status
+from application.ledger.importer import ImportRefusedError, Outcome, Status
+from application.ledger.imports import ledger_import
 from application.ledger.kinds import KINDS, Kind
 from application.ledger.mappings import save_mapping, saved_mapping
 from application.ledger.report import write_report
@@ -102,6 +103,46 @@ def cases_command(**options: Any) -> None:
     run_import(KINDS["cases"], **options)
 
 
+@import_group.command("trainings")
+@import_options
+def trainings_command(**options: Any) -> None:
+    """Record the trainings of a training ledger in the cases of its people.
+
+    Each row's case is found by its 身份证号 (an open case; import the returnee
+    ledger first).  Columns: 身份证号, and 开班批准号 (the class fills in the
+    provider, course, start and hours) or 培训类型, 培训机构统一社会信用代码,
+    开班时间, 计划课时; optional: 姓名 (must be the case's), 报名日期 (default:
+    the start), 是否补贴培训 (default: yes with a class), and how it ended:
+    结业时间, 培训结果 (合格, 不合格, 退学), 实际课时, 证书编号, 创业计划书评定.
+    A row ending a course the case holds open records only the end.
+
+    \b
+    Example:
+      homeward import trainings 培训台账.xlsx --user sup-370303 --dry-run
+    """
+    run_import(KINDS["trainings"], **options)
+
+
+@import_group.command("loans")
+@import_options
+def loans_command(**options: Any) -> None:
+    """Record the guaranteed loans of a loan ledger in the cases of their borrowers.
+
+    A supervisor imports: each row is the application, the certification of
+    eligibility and the grant, in one transaction (and the repayment, with
+    结清日期).  Columns: 身份证号, 贷款金额 (元, or 万元 as the header says),
+    贷款期限 (months, or 2年), 年利率, 放款日期, 合同编号, 贷款银行, 担保方式;
+    optional: 姓名, 贷款类型 (default 个人), 申请金额, 申请日期, 审核日期,
+    贷款人员类别, 结清日期, and the business if the case has none yet:
+    统一社会信用代码, 经营主体名称, 注册日期, 经营场所, 是否首次创业.
+
+    \b
+    Example:
+      homeward import loans 贷款台账.xlsx --user sup-370303 --dry-run
+    """
+    run_import(KINDS["loans"], **options)
+
+
 def run_import(kind: Kind, *, file: Path, sheet: str | None, dry_run: bool, user: str | None,
                report: Path | None, maps: tuple[str, ...], save_map: bool,
                defaults: tuple[str, ...]) -> None:
@@ -120,8 +161,8 @@ def run_import(kind: Kind, *, file: Path, sheet: str | None, dry_run: bool, user
             if kind.field(field) is None:
                 raise LedgerFileError("unknown_field", "", field=field)
         mapping = {**saved_mapping(services.cases, account.district, kind), **given}
-        importer = LedgerImport(services.cases, kind, account, services.accounts.list(),
-                                defaults=_pairs("--default", defaults, lang), mapping=mapping)
+        importer = ledger_import(services.cases, kind, account, services.accounts.list(),
+                                 defaults=_pairs("--default", defaults, lang), mapping=mapping)
         with _progress(say("progress_check" if dry_run else "progress_import", lang)) as bar:
             outcome = importer.run(ledger, sheet, dry_run=dry_run, progress=bar)
         if save_map:  # once the file has been read with it
@@ -137,7 +178,8 @@ def run_import(kind: Kind, *, file: Path, sheet: str | None, dry_run: bool, user
             params["fields"] = ", ".join(f.name for f in kind.fields)
         raise LedgerCommandError(f"file_{error.code}", lang, **params) from None
     except ImportRefusedError as error:
-        raise LedgerCommandError("role", lang, **error.params) from None
+        code = "supervisors_only" if error.code == "supervisors_only" else "role"
+        raise LedgerCommandError(code, lang, **error.params) from None
     except DomainError as error:  # a --default value the field cannot take
         with speaking(lang or ""):
             raise LedgerCommandError("bad_default", lang, field=error.field,

@@ -11,6 +11,10 @@ MESSAGES: dict[str, dict[str, str]] = {
     "no_user": {"zh": "请用 --user 或 HOMEWARD_USER 指明导入者的账号",
                 "en": "name the importing account: pass --user or set HOMEWARD_USER"},
     "unknown_user": {"zh": "没有账号 {user}", "en": "no account {user}"},
+    "supervisors_only": {"zh": "账号 {user}（{role}）不能导入贷款台账："
+                               "贷款的资格审核和发放由督导记录",
+                         "en": "account {user} ({role}) may not import loan ledgers: loans are "
+                               "certified and granted by supervisors"},
     "role": {"zh": "账号 {user}（{role}）不能导入台账：仅限在职的经办人和督导",
              "en": "account {user} ({role}) may not import ledgers: active caseworkers and "
                    "supervisors only"},
@@ -84,6 +88,16 @@ MESSAGES: dict[str, dict[str, str]] = {
     "note_held_plain": {"zh": "重复：证件号码已由另一在办案件使用，未导入",
                         "en": "duplicate: another open case holds this ID number; not "
                               "imported"},
+    "note_same_trainings": {"zh": "重复：与第 {row} 行是同一培训，未导入",
+                            "en": "duplicate: the same training as row {row}; not imported"},
+    "note_same_loans": {"zh": "重复：与第 {row} 行合同编号相同，未导入",
+                        "en": "duplicate: the same contract number as row {row}; not imported"},
+    "note_held_trainings": {"zh": "重复：案件 {case_no} 已有此培训，未导入",
+                            "en": "duplicate: case {case_no} has this training already; not "
+                                  "imported"},
+    "note_held_loans": {"zh": "重复：案件 {case_no} 已有此合同编号的贷款，未导入",
+                        "en": "duplicate: case {case_no} has a loan of this contract number "
+                              "already; not imported"},
     "problem": {"zh": "{column}：{reason}", "en": "{column}: {reason}"},
     "progress_check": {"zh": "检查台账", "en": "checking"},
     "progress_import": {"zh": "导入台账", "en": "importing"},
@@ -95,11 +109,18 @@ def say(code: str, lang: str | None, **params: object) -> str:
     return MESSAGES[code][language(lang)].format(**params)
 
 
+#: Fields a refusal may name that no column holds, as a person calls them in Chinese.
+OTHER_FIELDS = {"eligibility": "贷款资格", "case": "案件", "incubator_id": "孵化基地",
+                "sequence_no": "既往贷款", "enrolment_ref": "培训"}
+
+
 def field_label(kind: Kind, field: str, lang: str | None) -> str:
     """A field as a person calls it: its ledger header in Chinese, its name in English."""
     spec = kind.field(field)
-    if spec is None or language(lang) == "en":
+    if language(lang) == "en":
         return field
+    if spec is None:
+        return OTHER_FIELDS.get(field, field)
     return spec.headers[0]
 
 
@@ -108,6 +129,10 @@ def row_note(result: RowResult, kind: Kind, lang: str | None) -> str:
     if result.status is Status.REFUSED:
         return say("note_refused", lang, problems="；".join(
             _problem(e, kind, lang) for e in result.errors))
+    if result.status is Status.DUPLICATE and kind.name != "cases":
+        if result.same_as_row is not None:
+            return say(f"note_same_{kind.name}", lang, row=result.same_as_row)
+        return say(f"note_held_{kind.name}", lang, case_no=result.case_no)
     if result.status is Status.DUPLICATE:
         if result.same_as_row is not None:
             return say("note_same_row", lang, row=result.same_as_row)
