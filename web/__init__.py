@@ -99,12 +99,15 @@ def register_work_blueprints(app: Flask) -> None:
 
 
 def register_registries(app: Flask) -> None:
-    """The resource registries and mentor load; case pages link the entries they name."""
+    """The resource registries, mentor load and resource matching; case pages link the
+    entries they name."""
     from web.cli.registry import registry_group
+    from web.matching import bp as matching_bp
     from web.registries import bp as registries_bp
     from web.registries.pages import entry_link
 
     app.register_blueprint(registries_bp)
+    app.register_blueprint(matching_bp)
     app.jinja_env.globals["entry_link"] = entry_link
     app.cli.add_command(registry_group)
 

@@ -150,6 +150,7 @@ ERRORS: dict[str, LazyString] = {
     "not_filed": _l("The provider holds no filing to revoke."),
     "not_revoked": _l("The filing is not revoked."),
     "no_free_code": _l("No free code was found; try again."),
+    "not_matching": _l("This entry does not match the case (any more)."),
     # Group activities.
     "too_far_ahead": _l("Must be within two years from today."),
     "too_many_cases": _l("At most %(max)s cases at once."),
@@ -358,3 +359,67 @@ def label(value: Any) -> str:
     key = getattr(value, "value", value)
     found = LABELS.get(str(key)) if key is not None else None
     return str(found) if found is not None else ("" if key is None else str(key))
+
+
+#: Why a resource matched a case (domain.matching), with the values each reason names.
+REASONS: dict[str, LazyString] = {
+    "specialty": _l("Specialties that answer the needs: %(needs)s"),
+    "mentor_wanted": _l("A mentor was asked for"),
+    "industry": _l("Knows the intended industry (%(industry)s)"),
+    "same_county": _l("In the case's county"),
+    "serves_city": _l("Serves the whole city (%(district)s)"),
+    "neighbour_county": _l("In a neighbouring county (%(district)s)"),
+    "serves_province": _l("Serves the whole province (%(district)s)"),
+    "places_free": _l("%(free)s of %(capacity)s places free"),
+    "level": _l("Level: %(level)s"),
+    "services": _l("Services that answer the needs: %(needs)s"),
+    "stage_fits": _l("Suits the stage of the business: %(stage)s"),
+    "finance_need": _l("Financing information was asked for"),
+    "in_force_until": _l("In force until %(until)s"),
+    "loan_group": _l("Lends to the person's group: %(groups)s"),
+    "training_passed": _l("A training was passed, as rule set %(rule_set)s requires"),
+    "loans_left": _l("%(left)s loans left under rule set %(rule_set)s"),
+    "up_to": _l("Up to %(amount)s"),
+    "up_to/rule_set": _l("Up to %(amount)s (the cap of rule set %(rule_set)s)"),
+    "topics": _l("Topics that answer the needs: %(topics)s"),
+    "numbers_in_force": _l("Its numbers are those of the rule set in force (%(rule_set)s)"),
+    "training_need": _l("Training was asked for"),
+    "course_fits": _l("The course (%(course)s) suits the stage of the business"),
+    "starts_on": _l("Starts on %(on)s"),
+    "offers_courses": _l("Offers courses that suit the stage of the business: %(courses)s"),
+    "matched_before": _l("Matched with this case before, on %(on)s"),
+}
+
+
+def reason_text(code: str, values: dict[str, Any]) -> str:
+    """A matching reason in the user's language, its codes labelled and its values shown."""
+    from datetime import date
+
+    from domain.divisions import divisions
+    from web.i18n import locale_name
+    from web.templating import local_date, money
+
+    joiner = "、" if locale_name() == "zh_CN" else ", "
+    shown: dict[str, Any] = {}
+    for name, value in values.items():
+        if isinstance(value, tuple | list):
+            shown[name] = joiner.join(label(v) for v in value)
+        elif name == "district":
+            found = divisions().get(value)
+            shown[name] = found.name if found else value
+        elif name in ("on", "until"):
+            shown[name] = local_date(date.fromisoformat(value))
+        elif name == "amount":
+            shown[name] = money(value)
+        elif isinstance(value, str) and name not in ("rule_set", "industry"):
+            shown[name] = label(value)
+        else:
+            shown[name] = value
+    key = f"{code}/rule_set" if code == "up_to" and "rule_set" in values else code
+    template = REASONS.get(key)
+    if template is None:
+        return code
+    try:
+        return str(template) % shown
+    except (KeyError, TypeError, ValueError):
+        return str(template)

@@ -23,6 +23,7 @@ def request_is_not_public() -> bool:
 from web.api import (  # noqa: E402,F401  (routes register on import)
     activities,
     commands,
+    matching,
     registries,
     views,
 )

@@ -129,4 +129,7 @@ def openapi_document(server: str = "/api/v1") -> dict[str, Any]:
     from web.api.registries import registry_paths
 
     registry_paths(spec)
+    from web.api.matching import matching_paths
+
+    matching_paths(spec)
     return spec.to_dict()
