@@ -171,3 +171,25 @@ def test_a_case_is_read_as_a_seeker_with_its_matches() -> None:
     assert seeker.matched == {"MENTOR:M370300-AAAAA": date(2024, 1, 7)}
     found = match(seeker, SCRIPT[0], NATIONAL, ON)
     assert found is not None and found.codes[:3] == ["specialty", "mentor_wanted", "industry"]
+
+
+
+def first_case(name: str) -> Any:
+    """The first case stream of a golden fixture, replayed."""
+    from tests.fixtures.make_golden import golden_mapper
+    from tests.integration.test_golden_events import GOLDEN, stored_events
+
+    mapper, case = golden_mapper(), None
+    stored = stored_events(next(p for p in GOLDEN if p.stem == name))
+    for event in stored:
+        if event.originator_id == stored[0].originator_id:
+            case = mapper.to_domain_event(event).mutate(case)
+    return case
+
+
+def test_stored_matches_replay_and_earlier_services_without_a_registry_still_load() -> None:
+    matched, earlier = first_case("matches-v1"), first_case("events-v1")
+
+    assert Seeker.of(matched).matched == {
+        "MENTOR:M370300-7K3Q9": date(2025, 3, 12), "INCUBATOR:I370303-2M4PX": date(2025, 3, 12)}
+    assert Seeker.of(earlier).matched == {}
