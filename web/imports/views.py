@@ -13,7 +13,8 @@ from wtforms import ValidationError
 
 from application.ledger.columns import Header
 from application.ledger.importer import LedgerImport, Outcome, RowResult, Status
-from application.ledger.kinds import CASES
+from application.ledger.imports import ledger_import
+from application.ledger.kinds import CASES, KINDS, Kind
 from application.ledger.mappings import save_mapping, saved_mapping
 from application.ledger.report import write_report
 from application.ledger.sheets import LedgerFile, LedgerFileError
@@ -36,7 +37,30 @@ FIELDS = {
     "returned_on": _l("Returned home on"), "occurred_on": _l("Enrolled on"),
     "caseworker_id": _l("Caseworker"), "prior_work_province": _l("Province worked in"),
     "intended_industry": _l("Intended industry"), "note": _l("Note"), "case_no": _l("Case number"),
+    "course": _l("Course"), "provider_uscc": _l("Training provider (USCC)"),
+    "class_approval_no": _l("Class approval number"), "start_on": _l("Course starts on"),
+    "planned_hours": _l("Planned hours"), "enrolled_on": _l("Enrolled in the course on"),
+    "subsidised": _l("Subsidised course"), "ended_on": _l("Course ended on"),
+    "result": _l("Training result"), "hours_attended": _l("Hours attended"),
+    "certificate_no": _l("Certificate number"), "business_plan_grade": _l("Business plan grade"),
+    "borrower_kind": _l("Kind of loan"), "principal": _l("Amount lent"),
+    "amount": _l("Amount applied for"), "term_months": _l("Term (months)"),
+    "annual_rate_bp": _l("Yearly rate"), "disbursed_on": _l("Disbursed on"),
+    "applied_on": _l("Applied on"), "certified_on": _l("Certified on"),
+    "contract_no": _l("Contract number"), "bank": _l("Bank"), "guarantor": _l("Guarantee"),
+    "group": _l("Loan group"), "repaid_on": _l("Repaid on"), "uscc": _l("Business USCC"),
+    "business_name": _l("Business name"), "registered_on": _l("Business registered on"),
+    "entity_type": _l("Kind of entity"), "premises": _l("Premises"),
+    "first_time_founder": _l("First business"),
 }
+#: Fields a refusal may name that no column holds.
+OTHER_FIELDS = {"eligibility": _l("Loan eligibility"), "incubator_id": _l("Incubator"),
+                "sequence_no": _l("Earlier loans")}
+#: The kinds of ledger the page imports.
+KIND_NAMES = {"cases": _l("Returnees (实名制台账): each row enrols a case"),
+              "trainings": _l("Trainings (培训台账): each row is recorded in its person's case"),
+              "loans": _l("Guaranteed loans (创业担保贷款台账): each row is recorded in its "
+                          "borrower's case")}
 FILE_ERRORS = {
     "empty": _l("The file is empty."),
     "xls": _l("This is an old .xls workbook: save it as .xlsx or .csv and upload that."),
@@ -53,7 +77,7 @@ FILE_ERRORS = {
 @roles_required(Role.SUPERVISOR)
 def index() -> str:
     """The upload form."""
-    return render_template("imports/index.html", error=None)
+    return render_template("imports/index.html", error=None, kinds=KIND_NAMES)
 
 
 @bp.post("/")
@@ -68,13 +92,15 @@ def upload() -> Any:
         raise CSRFError(error.args[0] if error.args else None) from None
     sent = request.files.get("file")
     if sent is None or not sent.filename:
-        return render_template("imports/index.html", error=_("Choose a file.")), 422
+        return render_template("imports/index.html", error=_("Choose a file."),
+                               kinds=KIND_NAMES), 422
     try:
         ledger = LedgerFile.of(Path(sent.filename).name, sent.read())
     except LedgerFileError as error:
-        return render_template("imports/index.html", error=file_error(error)), 422
+        return render_template("imports/index.html", error=file_error(error),
+                               kinds=KIND_NAMES), 422
     uploads.keep(_instance(), _cipher(), account(), ledger)
-    return redirect(url_for("imports.check", sha256=ledger.sha256,
+    return redirect(url_for("imports.check", sha256=ledger.sha256, kind=_kind_asked(),
                             sheet=request.form.get("sheet", "").strip() or None))
 
 
@@ -106,7 +132,7 @@ def report(sha256: str) -> Response:
         abort(404)
     with tempfile.TemporaryDirectory() as folder:
         out = Path(folder) / "report.xlsx"
-        write_report(ledger, outcome, {r.row: note(r) for r in outcome.rows},
+        write_report(ledger, outcome, {r.row: note(r, _kind()) for r in outcome.rows},
                      _("Import result"), out)
         body = out.read_bytes()
     name = f"{Path(ledger.name).stem}-report.xlsx"
@@ -123,9 +149,10 @@ def columns(sha256: str) -> BaseResponse:
     _, sheet, mapping = _asked(sha256)
     saved = request.form.get("action") == "save"
     if saved:
-        save_mapping(current_services().cases, account().district, CASES, mapping)
-    return redirect(url_for("imports.check", sha256=sha256, sheet=sheet, saved=1 if saved
-                            else None, **{f"map:{k}": v or "" for k, v in mapping.items()}))
+        save_mapping(current_services().cases, account().district, _kind(), mapping)
+    return redirect(url_for("imports.check", sha256=sha256, kind=_kind_asked(), sheet=sheet,
+                            saved=1 if saved else None,
+                            **{f"map:{k}": v or "" for k, v in mapping.items()}))
 
 
 @bp.post("/<sha256>/discard")
@@ -149,12 +176,15 @@ def _page(sha256: str, *, dry_run: bool) -> Any:
     left_out = [r for r in outcome.rows if r.status in (Status.REFUSED, Status.DUPLICATE)] \
         if outcome else []
     columns = _columns(header, mapping)
+    kind = _kind()
     return render_template("imports/check.html", ledger=ledger, sheet=sheet or "",
-                           outcome=outcome, error=error, left_out=left_out, note=note,
-                           columns=columns, fields=FIELDS, statuses=Status,
-                           saved=request.args.get("saved") == "1",
-                           query={"sheet": sheet or None, **{f"map:{k}": v or "" for k, v in
-                                                              mapping.items()}}
+                           outcome=outcome, error=error, left_out=left_out,
+                           note=lambda result: note(result, kind), columns=columns,
+                           fields={f.name: FIELDS[f.name] for f in kind.fields},
+                           statuses=Status, saved=request.args.get("saved") == "1",
+                           kind=kind.name, kind_name=KIND_NAMES[kind.name],
+                           query={"kind": _kind_asked(), "sheet": sheet or None,
+                                  **{f"map:{k}": v or "" for k, v in mapping.items()}}
                            ), 422 if error else 200
 
 
@@ -165,9 +195,10 @@ def _asked(sha256: str) -> tuple[LedgerFile, str | None, dict[str, str | None]]:
         abort(404)
     from web import current_services
 
-    mapping = saved_mapping(current_services().cases, account().district, CASES)
+    kind = _kind()
+    mapping = saved_mapping(current_services().cases, account().district, kind)
     for key, value in request.values.items():
-        if key.startswith("map:") and (value in FIELDS or value == ""):
+        if key.startswith("map:") and (kind.field(value) is not None or value == ""):
             mapping[key[4:]] = value or None
     return ledger, request.values.get("sheet", "").strip() or None, mapping
 
@@ -181,20 +212,43 @@ def _columns(header: Header | None, mapping: dict[str, str | None]
     return found + [(title, None) for title in header.ignored]
 
 
+def _kind() -> Kind:
+    """The kind of ledger asked for (returnees unless said otherwise)."""
+    return KINDS.get(request.values.get("kind", ""), CASES)
+
+
+def _kind_asked() -> str | None:
+    """The kind for a link: none for returnees, the page's default."""
+    kind = _kind()
+    return None if kind is CASES else kind.name
+
+
 def _importer(mapping: dict[str, str | None]) -> LedgerImport:
     from web import current_services
 
     services = current_services()
-    return LedgerImport(services.cases, CASES, account(), services.accounts.list(),
-                        mapping=mapping)
+    return ledger_import(services.cases, _kind(), account(), services.accounts.list(),
+                         mapping=mapping)
 
 
-def note(result: RowResult) -> str:
+def note(result: RowResult, kind: Kind = CASES) -> str:
     """What became of a row, in the reader's language."""
     if result.status is Status.REFUSED:
         return _("Refused: %(problems)s", problems="; ".join(
-            _("%(column)s: %(reason)s", column=e.column or str(FIELDS.get(e.field, e.field)),
+            _("%(column)s: %(reason)s", column=e.column or _field_label(e.field),
               reason=reason(e.error)) for e in result.errors))
+    if result.status is Status.DUPLICATE and kind.name == "trainings":
+        if result.same_as_row is not None:
+            return _("Duplicate: the same training as row %(row)s; not imported.",
+                     row=result.same_as_row)
+        return _("Duplicate: case %(case_no)s has this training already; not imported.",
+                 case_no=result.case_no)
+    if result.status is Status.DUPLICATE and kind.name == "loans":
+        if result.same_as_row is not None:
+            return _("Duplicate: the same contract number as row %(row)s; not imported.",
+                     row=result.same_as_row)
+        return _("Duplicate: case %(case_no)s has a loan of this contract number already; "
+                 "not imported.", case_no=result.case_no)
     if result.status is Status.DUPLICATE:
         if result.same_as_row is not None:
             return _("Duplicate: the same ID number as row %(row)s; not imported.",
@@ -209,6 +263,10 @@ def note(result: RowResult) -> str:
         return _("Imported before: case %(case_no)s.", case_no=result.case_no) \
             if result.case_no else _("Imported before.")
     return _("Can be imported.")
+
+
+def _field_label(field: str) -> str:
+    return str(FIELDS.get(field) or OTHER_FIELDS.get(field) or field)
 
 
 def file_error(error: LedgerFileError) -> str:

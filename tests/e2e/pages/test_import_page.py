@@ -171,3 +171,50 @@ def test_a_ledger_larger_than_other_forms_take_is_uploaded_but_never_without_its
 
     assert sent.status_code == 302, sent.get_data(as_text=True)[:500]
     assert forged.status_code == 400
+
+
+def test_a_training_ledger_is_checked_and_imported_on_the_page_with_its_own_columns(
+    store_app: Flask, tmp_path: Path
+) -> None:
+    from tests.case_ledgers import training_ledger
+
+    auth = signed_in(store_app)
+    cases = store_app.extensions["homeward"].cases
+    ledger = training_ledger(cases, tmp_path / "培训台账.xlsx", 24)
+    good = len(ledger.good)
+
+    sent = auth.client.post("/imports/", data={
+        "csrf_token": auth.csrf_token("/imports/"), "kind": "trainings",
+        "file": (io.BytesIO(ledger.path.read_bytes()), "培训台账.xlsx")},
+        content_type="multipart/form-data")
+    checked = auth.client.get(sent.headers["Location"])
+
+    assert sent.status_code == 302 and "kind=trainings" in sent.headers["Location"]
+    page = checked.get_data(as_text=True)
+    assert checked.status_code == 200, page
+    assert "培训（培训台账）" in page
+    assert (f"可导入 {good} 行，此前已导入 0 行，不予导入 {len(ledger.bad)} 行，"
+            f"重复 {len(ledger.repeats) + len(ledger.on_case)} 行") in page
+    assert "培训机构（统一社会信用代码）：该培训机构已于" in page
+    assert "没有持此证件号码的案件：请先导入返乡人员台账。" in page
+    assert '<option value="certificate_no" selected>' in page
+    assert 'value="returnee_type"' not in page  # a returnee ledger's fields are not offered
+
+    # The columns saved for trainings are the district's for trainings only.
+    saved = auth.client.post(sent.headers["Location"].split("?")[0] + "/columns", data={
+        "csrf_token": auth.csrf_token(sent.headers["Location"]), "kind": "trainings",
+        "map:培训机构": "", "map:备注": "", "action": "save"})
+    assert saved.status_code == 302 and "kind=trainings" in saved.headers["Location"]
+    from application.ledger.kinds import CASES, TRAININGS
+    from application.ledger.mappings import saved_mapping
+
+    assert saved_mapping(cases, "370303", TRAININGS)["备注"] is None
+    assert saved_mapping(cases, "370303", CASES) == {}
+
+    form = {"csrf_token": auth.csrf_token(sent.headers["Location"]), "kind": "trainings"}
+    done = auth.client.post(sent.headers["Location"].split("?")[0], data=form)
+    again = auth.client.post(sent.headers["Location"].split("?")[0], data=form)
+
+    assert done.status_code == 200 and again.status_code == 200
+    assert f"本次导入 {good} 行" in done.get_data(as_text=True)
+    assert f"本次导入 0 行，此前已导入 {good} 行" in again.get_data(as_text=True)
