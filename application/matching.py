@@ -27,10 +27,11 @@ from application.errors import CaseNotFoundError, ConcurrentEditError
 from application.projections.registries import EntryQuery, EntryRow, RegistriesView
 from application.registries import EntryNotFoundError, EntryState
 from domain.case import Case
-from domain.errors import InvalidValueError, RuleViolationError
+from domain.errors import InvalidValueError, RuleSetError, RuleViolationError
 from domain.matching import KIND_ORDER, Candidate, Match, Seeker, match, rank
 from domain.registries import EntryStatus
 from domain.registry_fields import RegistryKind
+from domain.rules import RuleSet
 from domain.values import Service, choice, text, today
 
 if TYPE_CHECKING:
@@ -66,7 +67,7 @@ class Matching:
                    per_registry: int = PER_REGISTRY) -> CaseMatches:
         """The resources that match the case on ``on`` (today), at most ``per_registry`` each."""
         case, day = self._case(case_id), on or today()
-        rule_set = self.cases.rules.in_force(day, case.owning_district)
+        rule_set = self._rule_set(day, case.owning_district, "on")
         seeker = Seeker.of(case)
         ranked = rank(seeker, self.candidates(case.owning_district), rule_set, day)
         shown: Counter[str] = Counter()
@@ -86,7 +87,7 @@ class Matching:
         if case.version != expected_version:
             raise ConcurrentEditError(case_id, expected_version, case.version)
         entry = self._entry(kind, key)
-        rule_set = self.cases.rules.in_force(day, case.owning_district)
+        rule_set = self._rule_set(day, case.owning_district, "occurred_on")
         found = match(Seeker.of(case), self._candidate(entry), rule_set, day)
         if found is None:
             raise RuleViolationError("key", "not_matching", "the entry does not match the case",
@@ -142,6 +143,13 @@ class Matching:
                          entry.values, taken.get((entry.kind, entry.key), 0))
 
     # ------------------------------------------------------------------ internals
+    def _rule_set(self, day: date, district: str, field: str) -> RuleSet:
+        try:
+            return self.cases.rules.in_force(day, district)
+        except RuleSetError:
+            raise InvalidValueError(field, "no_rule_set", "no rule set is in force on this day",
+                                    day=day.isoformat()) from None
+
     def _case(self, case_id: UUID) -> Case:
         try:
             case = self.cases.repository.get(case_id)

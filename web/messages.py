@@ -151,6 +151,7 @@ ERRORS: dict[str, LazyString] = {
     "not_revoked": _l("The filing is not revoked."),
     "no_free_code": _l("No free code was found; try again."),
     "not_matching": _l("This entry does not match the case (any more)."),
+    "no_rule_set": _l("No rule set is in force on %(day)s."),
     # Group activities.
     "too_far_ahead": _l("Must be within two years from today."),
     "too_many_cases": _l("At most %(max)s cases at once."),

@@ -324,3 +324,14 @@ def test_the_openapi_document_describes_matching(client: FlaskClient) -> None:
     operations = document["paths"]["/cases/{case_no}/matches"]
     assert set(operations) == {"get", "post"}
     assert "RecordMatchBody" in document["components"]["schemas"]
+
+
+@pytest.mark.parametrize("on", ["2000-01-01", "someday"])
+def test_the_api_names_a_bad_day_to_match_on(app: Flask, api: Any, on: str) -> None:
+    story = a_story(app)
+    client, as_ = api
+
+    answer = client.get(f"/api/v1/cases/{story['case_no']}/matches", query_string={"on": on},
+                        headers=as_("caseworker"))
+
+    assert answer.status_code == 422 and "on" in answer.get_json()["errors"]
