@@ -60,8 +60,21 @@ def load_demo_command(count: int, seed: int, if_empty: bool, with_accounts: bool
     held = load_demo_activities(cases, seed)
     click.echo(f"Held {held.held} group activities ({held.attendances} attendances, "
                f"{held.refused} refused), {held.planned} planned, {held.cancelled} cancelled.")
+    click.echo(f"Recorded {_demo_matches(seed)} resource matches.")
     if with_accounts:
         _demo_accounts(seed)
+
+
+def _demo_matches(seed: int) -> int:
+    """Match some demo cases with their best resources, from a current registries view."""
+    from infrastructure.demo_matches import load_demo_matches
+    from web import current_services
+
+    services = current_services()
+    with services.views.lock("registries", wait=False) as held:
+        if held:  # no worker keeps the view: bring it up to date here
+            services.views.catch_up("registries")
+    return load_demo_matches(services.cases, services.views["registries"], seed)
 
 
 def _demo_accounts(seed: int) -> None:

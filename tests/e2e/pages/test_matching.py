@@ -335,3 +335,15 @@ def test_the_api_names_a_bad_day_to_match_on(app: Flask, api: Any, on: str) -> N
                         headers=as_("caseworker"))
 
     assert answer.status_code == 422 and "on" in answer.get_json()["errors"]
+
+
+# ---------------------------------------------------------------------- demo data
+def test_the_demo_data_holds_resource_matches_that_the_indicator_counts(app: Flask) -> None:
+    answer = app.test_cli_runner().invoke(args=["demo", "load", "--cases", "40"])
+
+    assert answer.exit_code == 0, answer.output
+    found = re.search(r"Recorded (\d+) resource matches", answer.output)
+    assert found and int(found[1]) > 0, answer.output
+    settled(app)
+    districts = ("370303", "370302", "320830", "320826", "370502", "620702")
+    assert sum(matchings(app, d) for d in districts) == int(found[1])
