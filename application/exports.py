@@ -7,6 +7,9 @@ the view is rebuilt beside the live one up to it).  So the same kind, filters
 and position always give the same rows, and ``--at POSITION`` regenerates a
 file byte for byte.  Personal data (ID numbers and phones) is masked unless an
 account allowed to reveal in bulk asks, and that export is recorded first.
+Every other export is recorded once its file is complete (``Export.Delivered``:
+rows and SHA-256).  Records of exports are not case events and lie after the
+position they name, so no export changes the rows of an earlier position.
 
 Row generation only: the files are written at the edge (``web/cli/export_files``).
 """
@@ -22,9 +25,11 @@ from uuid import UUID
 
 from application.decoding import plain
 from application.event_export import EventRange, LogRows, event_rows, position_time
+from application.projections import case_topics
 from domain.accounts import Account
 from domain.divisions import divisions
 from domain.errors import DomainError
+from domain.export_log import Export
 from domain.recording import Role
 from domain.reveals import REVEALING_EXPORTS, ExportDisclosure
 from domain.values import BUREAU_TZ
@@ -226,6 +231,9 @@ class ViewSource(Protocol):
     def position(self, view: str) -> int:
         """The view's tracking position."""
 
+    def topics(self, view: str) -> tuple[str, ...]:
+        """The topics of the events the view takes."""
+
     def rows(self, view: str, filters: ExportFilter, position: int,
              progress: Progress | None = None) -> Iterator[dict[str, Any]]:
         """The view's rows as of ``position`` (each with ``case_no`` when it has a case)."""
@@ -240,17 +248,38 @@ class Exporter:
 
     def plan(self, kind: str, filters: ExportFilter, at: int | None = None,
              reveal: bool = False) -> ExportPlan:
-        """Where the export is taken: ``at``, else the log's head (events) or the view's."""
+        """Where the export is taken: ``at``, else the log's last case event (events) or
+        the view's position."""
         check_filter(kind, filters)
         head = self.cases.recorder.max_notification_id() or 0
-        current = head if kind == "events" else self.views.position(VIEW_OF[kind])
+        current = self._last_case_event(head) if kind == "events" else \
+            self.views.position(VIEW_OF[kind])
         position = current if at is None else at
         if position > head:
             raise ExportError("position_ahead", f"position {position} is past the log's head",
                               position=position, head=head)
         return ExportPlan(kind, filters, position, position_time(self.cases, position), reveal,
-                          head - position if kind != "events" and at is None else 0,
+                          head - position if at is None and self._behind(kind, position) else 0,
                           COLUMNS[kind])
+
+    def _last_case_event(self, head: int) -> int:
+        """The position of the log's last case event: the records of exports and reveals
+        after it change no row of an events export, so neither do they change its position."""
+        span, topics = 64, case_topics()
+        while True:  # look back over a growing span: case events are most of the log
+            start = max(head - span, 0)
+            found = self.cases.recorder.select_notifications(
+                start=start, limit=span, stop=head, topics=topics, inclusive_of_start=False)
+            if found or start == 0:
+                return found[-1].id if found else 0
+            span *= 8
+
+    def _behind(self, kind: str, position: int) -> bool:
+        """Whether the log holds events for the kind's view past its position (the records
+        of exports and reveals move the log's head on, but not every view)."""
+        return kind != "events" and bool(self.cases.recorder.select_notifications(
+            start=position, limit=1, topics=self.views.topics(VIEW_OF[kind]),
+            inclusive_of_start=False))
 
     def disclose(self, plan: ExportPlan, file_format: str, reason: str) -> ExportDisclosure:
         """Record, before any row is written, that this export reveals personal data."""
@@ -263,6 +292,11 @@ class Exporter:
         """Record the rows and digest of the file a disclosure produced."""
         disclosure.deliver(rows, sha256)
         self.cases.save(disclosure)
+
+    def record(self, plan: ExportPlan, file_format: str, rows: int, sha256: str) -> int | None:
+        """Record an export without personal data in clear, once its file is complete."""
+        return record_export(self.cases, "cli", plan.kind, file_format, plan.filters.describe(),
+                             plan.position, rows, sha256)
 
     def parts(self, plan: ExportPlan, jobs: int) -> list[EventRange]:
         """An events export as up to ``jobs`` consecutive ranges of the log, to be made at once.
@@ -324,6 +358,15 @@ class Exporter:
             first = list(self.cases.events.get(case_id, lte=1))
             self._case_nos[case_id] = getattr(first[0], "case_no", None) if first else None
         return self._case_nos[case_id]
+
+
+def record_export(cases: Cases, source: str, kind: str, file_format: str, filters: str,
+                  position: int, rows: int, sha256: str) -> int | None:
+    """Record, in the current actor's name, a file of ``kind`` as of ``position``
+    (``source``: ``cli`` or ``dashboard``); returns the record's log position."""
+    recordings = cases.save(Export.deliver(source, kind, file_format, filters, position, rows,
+                                           sha256))
+    return recordings[-1].notification.id if recordings else None
 
 
 def _local(value: datetime) -> str:

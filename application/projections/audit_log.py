@@ -1,8 +1,15 @@
-"""The audit log: one row per recorded event, who recorded it, when, and for when."""
+"""The audit log: one row per recorded event, who recorded it, when, and for when.
+
+Besides the case events, it shows every look at personal data (a reveal, a
+look at someone else's case) and every export, one row each: an export with
+personal data in clear gets its row when it is revealed, and that row names
+the rows and SHA-256 of the file once it is delivered.
+"""
 
 from __future__ import annotations
 
 from abc import abstractmethod
+from collections.abc import Callable
 from dataclasses import dataclass
 from datetime import date, datetime
 from typing import Any
@@ -16,6 +23,7 @@ from eventsourcing.utils import get_topic
 from application.projections import Page, View, case_topics
 from domain.access_log import CaseLookup
 from domain.case import Case
+from domain.export_log import Export
 from domain.reveals import Disclosure, ExportDisclosure
 from domain.values import event_id_for
 
@@ -56,6 +64,11 @@ class AuditLogView(View):
         """Append rows."""
 
     @abstractmethod
+    def amend_entry(self, event_id: UUID, amend: Callable[[str], str],
+                    tracking: Tracking) -> None:
+        """Replace an entry's detail by ``amend(detail)`` (nothing if there is no entry)."""
+
+    @abstractmethod
     def list_entries(self, query: AuditQuery) -> Page[AuditRow]:
         """A page of entries, newest first."""
 
@@ -65,7 +78,8 @@ class AuditLogProjection(Projection[AuditLogView]):
 
     name = "audit_log"
     topics = (*case_topics(), get_topic(Disclosure.Revealed),
-              get_topic(ExportDisclosure.Revealed), get_topic(CaseLookup.Viewed))
+              get_topic(ExportDisclosure.Revealed), get_topic(ExportDisclosure.Delivered),
+              get_topic(Export.Delivered), get_topic(CaseLookup.Viewed))
 
     @singledispatchmethod
     def process_event(self, domain_event: Any, tracking: Tracking) -> None:
@@ -74,6 +88,15 @@ class AuditLogProjection(Projection[AuditLogView]):
             return
         if isinstance(domain_event, ExportDisclosure.Revealed):
             self.view.add_entries([self.export_row(domain_event, tracking)], tracking)
+            return
+        if isinstance(domain_event, ExportDisclosure.Delivered):
+            rows, sha256 = domain_event.rows, domain_event.sha256
+            self.view.amend_entry(domain_event.originator_id,
+                                  lambda detail: delivered_detail(detail, rows, sha256),
+                                  tracking)
+            return
+        if isinstance(domain_event, Export.Delivered):
+            self.view.add_entries([self.delivered_row(domain_event, tracking)], tracking)
             return
         if isinstance(domain_event, CaseLookup.Viewed):
             self.view.add_entries([self.view_row(domain_event, tracking)], tracking)
@@ -114,6 +137,21 @@ class AuditLogProjection(Projection[AuditLogView]):
         )
 
     @staticmethod
+    def delivered_row(delivered: Any, tracking: Tracking) -> AuditRow:
+        """An export with personal data masked or left out: it concerns no one case."""
+        filters = f" [{delivered.filters}]" if delivered.filters else ""
+        detail = (f"{'export' if delivered.source == 'cli' else delivered.source} "
+                  f"{delivered.kind} {delivered.file_format} at position {delivered.position}, "
+                  f"{delivered.rows} rows, sha256 {delivered.sha256}{filters}")
+        return AuditRow(
+            event_id=delivered.originator_id, case_id=UUID(int=0), version=0,
+            topic=get_topic(type(delivered)), event="Exported", actor=delivered.actor,
+            actor_role=delivered.actor_role, recorded_at=delivered.timestamp,
+            occurred_on=delivered.occurred_on, request_id=delivered.request_id,
+            notification_id=tracking.notification_id, detail=detail[:600],
+        )
+
+    @staticmethod
     def export_row(revealed: Any, tracking: Tracking) -> AuditRow:
         """An export with personal data in clear: it concerns no one case (the nil id)."""
         filters = f" [{revealed.filters}]" if revealed.filters else ""
@@ -126,3 +164,12 @@ class AuditLogProjection(Projection[AuditLogView]):
             occurred_on=revealed.occurred_on, request_id=revealed.request_id,
             notification_id=tracking.notification_id, detail=detail[:600],
         )
+
+
+def delivered_detail(detail: str, rows: int, sha256: str) -> str:
+    """A revealing export's detail (``export cases csv at position 12 [filters]: reason``)
+    with the rows and digest of its file after the position: its opening words hold
+    neither `` [`` nor ``: ``, so the first of them ends the position."""
+    ends = [i for i in (detail.find(" ["), detail.find(": ")) if i >= 0]
+    cut = min(ends) if ends else len(detail)
+    return f"{detail[:cut]}, {rows} rows, sha256 {sha256}{detail[cut:]}"[:600]

@@ -2,6 +2,9 @@
 
 from __future__ import annotations
 
+from collections.abc import Callable
+from uuid import UUID
+
 from eventsourcing.persistence import Tracking
 from sqlalchemy import (
     BigInteger,
@@ -16,6 +19,7 @@ from sqlalchemy import (
     Uuid,
     func,
     select,
+    update,
 )
 
 from application.projections import Page
@@ -51,6 +55,20 @@ class SQLAuditLogView(SQLView, AuditLogView):
     def add_entries(self, rows: list[AuditRow], tracking: Tracking) -> None:
         with self.writing(tracking) as (conn, tables):
             self.insert_rows(conn, tables["entries"], [row_values(r) for r in rows])
+
+    def amend_entry(self, event_id: UUID, amend: Callable[[str], str],
+                    tracking: Tracking) -> None:
+        with self.writing(tracking) as (conn, tables):
+            table = tables["entries"]
+            for row in reversed(self.buffered_rows(table)):  # added earlier in this batch
+                if row["event_id"] == event_id:
+                    row["detail"] = amend(row["detail"])
+                    return
+            detail = conn.execute(select(table.c.detail).where(table.c.event_id == event_id)
+                                  ).scalar()
+            if detail is not None:
+                conn.execute(update(table).where(table.c.event_id == event_id)
+                             .values(detail=amend(detail)))
 
     def list_entries(self, query: AuditQuery) -> Page[AuditRow]:
         with self.reading() as (conn, tables):

@@ -338,6 +338,11 @@ class SQLView(View):
         elif rows:
             conn.execute(table.insert(), rows)
 
+    def buffered_rows(self, table: Table) -> list[dict[str, Any]]:
+        """The rows of ``table`` the open batch will insert when it ends (none outside one)."""
+        batch = _batch.get()
+        return batch.inserts.get(table, []) if batch is not None else []
+
     def replace_group(self, conn: Connection, table: Table, column: str, value: Any,
                       rows: list[dict[str, Any]]) -> None:
         """Replace every row whose ``column`` is ``value``; in a batch, the last one wins."""

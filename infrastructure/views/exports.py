@@ -62,6 +62,9 @@ class ViewExports:
     def position(self, view: str) -> int:
         return int(self.views[view].max_tracking_id(self.views.cases.name) or 0)
 
+    def topics(self, view: str) -> tuple[str, ...]:
+        return tuple(self.views.projection(view, self.views[view]).topics)
+
     def rows(self, view: str, filters: ExportFilter, position: int,
              progress: Progress | None = None) -> Iterator[dict[str, Any]]:
         live: SQLView = self.views[view]

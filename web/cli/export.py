@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import getpass
 import sys
 from collections.abc import Callable, Iterator
 from contextlib import ExitStack, contextmanager
@@ -16,12 +17,13 @@ from application.exports import (
     Exporter,
     ExportError,
     ExportFilter,
+    ExportPlan,
     authorise_reveal,
     check_filter,
     scope_to_account,
 )
 from domain.errors import DomainError
-from domain.recording import recording_as
+from domain.recording import Role, recording_as
 from web.cli.case import DateType, lang_option
 from web.cli.export_files import FORMATS, ROW_WRITERS, write_export
 from web.cli.export_parts import default_jobs, write_in_parts
@@ -68,8 +70,11 @@ def export_group() -> None:
     --at POSITION writes the same bytes again.  ID numbers and phones are masked
     unless --reveal --reason TEXT is given by a supervisor or investigator
     (--user), which is recorded in the audit log before anything is written.
-    An export made in an account's name (--user) holds only what that account
-    may read: a caseworker's or supervisor's, their own district.
+    Every export is in the audit log with who made it (the --user account, else
+    shell:LOGIN), its kind, format, filters and position, and the rows and
+    SHA-256 of its file.  An export made in an account's name (--user) holds
+    only what that account may read: a caseworker's or supervisor's, their own
+    district.
     """
 
 
@@ -168,9 +173,10 @@ def run_export(kind: str, *, out: Path, file_format: str | None, districts: tupl
         if plan.behind:
             click.echo(say("export_view_behind", lang, position=plan.position,
                            behind=plan.behind), err=True)
+        actor, role = (account.username, account.role) if account is not None else shell_actor()
         disclosure = None
-        if reveal and account is not None:
-            with recording_as(account.username, account.role):
+        if reveal:
+            with recording_as(actor, role):
                 disclosure = exporter.disclose(plan, file_format, reason or "")
         parts = exporter.parts(plan, jobs) if file_format in ROW_WRITERS else []
         with _progress(kind) as progress:
@@ -180,9 +186,11 @@ def run_export(kind: str, *, out: Path, file_format: str | None, districts: tupl
             else:
                 rows, digest = write_export(out, file_format, plan.header(), plan.columns,
                                             exporter.rows(plan, progress))
-        if account is not None and disclosure is not None:
-            with recording_as(account.username, account.role):
+        with recording_as(actor, role):
+            if disclosure is not None:
                 exporter.delivered(disclosure, rows, digest)
+            else:
+                _record(exporter, plan, file_format, rows, digest, out)
     except ExportError as error:
         raise InvestigationCommandError(f"export_{error.code}", lang, **error.params) from None
     except DomainError as error:
@@ -192,6 +200,29 @@ def run_export(kind: str, *, out: Path, file_format: str | None, districts: tupl
                                         error=error.strerror or str(error)) from None
     click.echo(say("export_done", lang, rows=rows, kind=kind, position=plan.position, out=out,
                    sha256=digest))
+
+
+def shell_actor() -> tuple[str, Role]:
+    """Who exports without ``--user``: the shell's operating-system user, as the system.
+
+    Whoever runs ``homeward`` on a server holds the store's keys and reads every
+    district, so the record names the login (``shell:wu``) with the system role.
+    """
+    try:
+        login = getpass.getuser()
+    except (KeyError, OSError):  # no name for the process's user id (a bare container)
+        login = "unknown"
+    return f"shell:{login}"[:64], Role.SYSTEM
+
+
+def _record(exporter: Exporter, plan: ExportPlan, file_format: str, rows: int, digest: str,
+            out: Path) -> None:
+    """Record a masked export; a file that cannot be recorded is not handed over."""
+    try:
+        exporter.record(plan, file_format, rows, digest)
+    except BaseException:
+        out.unlink(missing_ok=True)
+        raise
 
 
 @contextmanager

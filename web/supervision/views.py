@@ -2,10 +2,12 @@
 
 from __future__ import annotations
 
+import hashlib
 from datetime import date
 
 from flask import Response, abort, current_app, render_template, request, url_for
 
+from application.exports import record_export
 from application.projections.data_quality import QualityIssue
 from domain.accounts import Account
 from domain.divisions import divisions
@@ -32,6 +34,9 @@ ISSUES = {
     "POSSIBLE_DUPLICATE": _l("Possible duplicate"),
 }
 SUPERVISING = (Role.SUPERVISOR, Role.INVESTIGATOR)
+#: The view each download is read from: its position is the one the download names.
+DOWNLOADED_VIEW = {"indicators": "indicators", "overdue": "work_queue",
+                   "data-quality": "data_quality"}
 
 
 @bp.get("/dashboard")
@@ -76,13 +81,14 @@ def data_quality() -> str:
 @bp.get("/dashboard/download/<kind>.<fmt>")
 @roles_required(*SUPERVISING)
 def download(kind: str, fmt: str) -> Response:
-    """A table of the dashboard as CSV or XLSX (personal data left out)."""
+    """A table of the dashboard as CSV or XLSX (personal data left out), in the audit log."""
     from web import current_services
 
-    if kind not in ("indicators", "overdue", "data-quality") or fmt not in ("csv", "xlsx"):
+    if kind not in DOWNLOADED_VIEW or fmt not in ("csv", "xlsx"):
         abort(404)
-    who, month = account(), _month_asked()
+    who, month, services = account(), _month_asked(), current_services()
     wanted = district_asked(who)
+    position = services.views[DOWNLOADED_VIEW[kind]].max_tracking_id(services.cases.name) or 0
     if kind == "indicators":
         header, rows = _indicator_table(_figures(who, month, wanted, day_asked()))
     elif kind == "overdue":
@@ -95,6 +101,11 @@ def download(kind: str, fmt: str) -> Response:
                  i.detail] for i in _issues(who, wanted, day_asked())]
     name = f"homeward-{kind}-{wanted or who.district}-{month:%Y-%m}.{fmt}"
     body = as_csv(header, rows) if fmt == "csv" else as_xlsx(kind, header, rows)
+    asked = {"district": wanted or ("" if who.role is Role.INVESTIGATOR else who.district),
+             "month": f"{month:%Y-%m}", "on": request.args.get("on", "").strip()}
+    record_export(services.cases, "dashboard", kind, fmt,
+                  "; ".join(f"{k}={v}" for k, v in asked.items() if v)[:500], position,
+                  len(rows), hashlib.sha256(body).hexdigest())
     mimetype = "text/csv; charset=utf-8" if fmt == "csv" else XLSX
     return Response(body, mimetype=mimetype,
                     headers={"Content-Disposition": f'attachment; filename="{name}"'})
