@@ -114,13 +114,6 @@ def check(sha256: str) -> Any:
     return _page(sha256, dry_run=True)
 
 
-@bp.post("/<sha256>")
-@roles_required(Role.SUPERVISOR)
-def run(sha256: str) -> Any:
-    """Import the accepted rows that are not in yet, each once."""
-    return _page(sha256, dry_run=False)
-
-
 @bp.get("/<sha256>/report.xlsx")
 @roles_required(Role.SUPERVISOR)
 def report(sha256: str) -> Response:

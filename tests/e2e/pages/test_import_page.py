@@ -4,7 +4,9 @@ from __future__ import annotations
 
 import io
 import re
+import time
 from pathlib import Path
+from typing import Any
 
 import openpyxl
 from eventsourcing.utils import get_topic
@@ -32,6 +34,19 @@ def upload(auth: AuthActions, name: str, data: bytes) -> object:
     return auth.client.post("/imports/", data={
         "csrf_token": auth.csrf_token("/imports/"), "file": (io.BytesIO(data), name)},
         content_type="multipart/form-data")
+
+
+def finished(auth: AuthActions, started: Any) -> str:
+    """The progress page an import request leads to, once the import has ended."""
+    assert started.status_code == 303, started.get_data(as_text=True)[:500]
+    deadline = time.monotonic() + 120
+    while True:
+        page = auth.client.get(started.headers["Location"])
+        assert page.status_code == 200
+        text = page.get_data(as_text=True)
+        if 'http-equiv="refresh"' not in text or time.monotonic() > deadline:
+            return text
+        time.sleep(0.2)
 
 
 BOUNDARY = "homeward-ledger-boundary"
@@ -77,12 +92,11 @@ def test_a_supervisor_checks_a_ledger_on_screen_then_imports_it_once(
 
     # Importing saves the accepted rows; the same file again adds nothing.
     form = {"csrf_token": auth.csrf_token(sent.headers["Location"])}
-    done = auth.client.post(sent.headers["Location"], data=form)
-    again = auth.client.post(sent.headers["Location"], data=form)
+    done = finished(auth, auth.client.post(sent.headers["Location"], data=form))
+    again = finished(auth, auth.client.post(sent.headers["Location"], data=form))
 
-    assert done.status_code == 200 and again.status_code == 200
-    assert f"本次导入 {good} 行" in done.get_data(as_text=True)
-    assert f"本次导入 0 行，此前已导入 {good} 行" in again.get_data(as_text=True)
+    assert f"本次导入 {good} 行" in done
+    assert f"本次导入 0 行，此前已导入 {good} 行" in again
     assert enrolled(store_app) == good
 
 
@@ -212,9 +226,52 @@ def test_a_training_ledger_is_checked_and_imported_on_the_page_with_its_own_colu
     assert saved_mapping(cases, "370303", CASES) == {}
 
     form = {"csrf_token": auth.csrf_token(sent.headers["Location"]), "kind": "trainings"}
-    done = auth.client.post(sent.headers["Location"].split("?")[0], data=form)
-    again = auth.client.post(sent.headers["Location"].split("?")[0], data=form)
+    done = finished(auth, auth.client.post(sent.headers["Location"].split("?")[0], data=form))
+    again = finished(auth, auth.client.post(sent.headers["Location"].split("?")[0], data=form))
 
-    assert done.status_code == 200 and again.status_code == 200
-    assert f"本次导入 {good} 行" in done.get_data(as_text=True)
-    assert f"本次导入 0 行，此前已导入 {good} 行" in again.get_data(as_text=True)
+    assert f"本次导入 {good} 行" in done
+    assert f"本次导入 0 行，此前已导入 {good} 行" in again
+    assert "培训机构（统一社会信用代码）：该培训机构已于" in done  # the rows left out, and why
+
+
+def test_the_progress_of_a_run_under_way_is_read_from_the_store_and_not_started_twice(
+    store_app: Flask, tmp_path: Path
+) -> None:
+    from datetime import UTC, datetime
+
+    from domain.import_runs import ImportRun
+    from domain.recording import Role, recording_as
+
+    auth = signed_in(store_app)
+    cases = store_app.extensions["homeward"].cases
+    ledger = write_xlsx(tmp_path / "台账.xlsx", 30, caseworker="cw.zhang")
+    sent = upload(auth, "台账.xlsx", ledger.path.read_bytes())
+    sha = sent.headers["Location"].split("/imports/")[1].split("?")[0]
+    # Another worker (or host) is importing the file: its run is in the store.
+    with recording_as("sup.li", Role.SUPERVISOR, "elsewhere"):
+        run = ImportRun.register("cases", sha, "")
+        run.start(file_name="台账.xlsx", total=0, started_by="sup.li", now=datetime.now(UTC),
+                  stale_after_seconds=90)
+        run.advance(40, 120)
+    cases.save(run)
+
+    shown = auth.client.get(f"/imports/{sha}/progress")
+    again = auth.client.post(f"/imports/{sha}", data={
+        "csrf_token": auth.csrf_token(f"/imports/{sha}/progress")})
+
+    page = shown.get_data(as_text=True)
+    assert shown.status_code == 200
+    assert '<meta http-equiv="refresh" content="2">' in page
+    assert "正在导入（由 sup.li 发起）：已处理 40 / 120 行。" in page
+    assert '<progress id="progress" value="40" max="120">' in page
+    assert again.status_code == 303 and again.headers["Location"].endswith(
+        f"/imports/{sha}/progress")
+    assert enrolled(store_app) == 0  # the second request started no run of its own
+
+    with recording_as("sup.li", Role.SUPERVISOR, "elsewhere"):
+        run.finish({"imported": 118, "already": 0, "refused": 2, "duplicate": 0}, [])
+    cases.save(run)
+    ended = auth.client.get(f"/imports/{sha}/progress").get_data(as_text=True)
+
+    assert 'http-equiv="refresh"' not in ended
+    assert "120 行中，本次导入 118 行" in ended
