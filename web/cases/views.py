@@ -226,6 +226,7 @@ def _log_view(who: Account, state: CaseState) -> None:
 
 def _case_page(who: Account, state: CaseState, **extra: Any) -> dict[str, Any]:
     from web.activities.pages import timeline_links
+    from web.matching.views import match_links
 
     services, on = _services(), today()
     writable = may_write_case(who, state)
@@ -237,7 +238,7 @@ def _case_page(who: Account, state: CaseState, **extra: Any) -> dict[str, Any]:
             "actions": p.command_links(who, state, writable),
             "queue": p.queue_rows(items, state.case_no, on, writable),
             "timeline": list(reversed(history(events))),
-            "activity_links": timeline_links(events),
+            "activity_links": {**timeline_links(events), **match_links(events)},
             "id_masked": p.mask("id_number", state.id_number, state.id_type),
             "mobile_masked": p.mask("mobile", state.mobile, state.id_type),
             "reveal_errors": extra.get("reveal_errors", {}),

@@ -113,3 +113,13 @@ def row(found: Match, posted: tuple[Any, Any], form: Mapping[str, Any]) -> dict[
             "link": url_for("registries.show", slug=SLUG_OF[RegistryKind(found.kind)],
                             entry_id=entry_id_for(found.kind, found.key))}
 
+
+
+def match_links(events: list[Any]) -> dict[int, str]:
+    """The registry entry each recorded match names, by the version of its event (a case's
+    timeline links them)."""
+    return {e.originator_version: url_for(
+        "registries.show", slug=SLUG_OF[RegistryKind(e.resource_kind)],
+        entry_id=entry_id_for(e.resource_kind, e.resource_ref))
+        for e in events if type(e).__name__ == "ServiceDelivered"
+        and getattr(e, "resource_kind", None) and e.resource_ref}

@@ -97,6 +97,9 @@ def test_a_caseworker_records_a_match_and_the_indicator_counts_it_on_each_store(
     assert matchings(store_app) == 1
     again = page(auth.client.get(path))
     assert "资源对接已记录。" in again and "曾于" in again  # matched before, on that day
+    entry = cases_of(store_app).find_entry("MENTOR", story["mentor"])
+    timeline = page(auth.client.get(f"/cases/{story['case_no']}"))
+    assert f'href="/registries/mentors/{entry.entry_id}"' in timeline
 
 
 # ------------------------------------------------------------------------- pages
