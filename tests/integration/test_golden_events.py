@@ -14,6 +14,7 @@ from eventsourcing.persistence import StoredEvent
 from application.integrity import ChainedRecord, verify_stream
 from domain.activities import Activity
 from domain.case import Case
+from domain.export_log import Export
 from domain.import_runs import ImportRun
 from domain.ledger_mapping import LedgerMapping
 from domain.recording import AuditedAggregate
@@ -76,7 +77,7 @@ def test_the_first_golden_case_replays_to_its_known_state() -> None:
 def test_every_event_type_has_a_golden_example() -> None:
     topics = {s.topic for path in GOLDEN for s in stored_events(path)}
 
-    aggregates = (Case, UniqueKey, Targets, Disclosure, ExportDisclosure, Activity,
+    aggregates = (Case, UniqueKey, Targets, Disclosure, ExportDisclosure, Export, Activity,
                   LedgerMapping, ImportRun)
     missing = set().union(*(event_topics(a) for a in aggregates)) - topics
 
