@@ -70,6 +70,8 @@ def import_options(function: Any) -> Any:
 def import_group() -> None:
     """Import a bureau's ledgers (实名制台账) from XLSX or CSV files.
 
+    "cases" enrols a case per row of a returnee ledger; "trainings" and
+    "loans" record each row in the case of its person, found by 身份证号.
     The header is found by its Chinese words (姓名, 身份证号, 户籍地, 返乡时间 …;
     a header over two rows and merged cells are read as Excel shows them).
     Every row is checked by the rules of the forms; a report, a copy of the
