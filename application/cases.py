@@ -3,6 +3,9 @@
 Every command takes the ``expected_version`` the caller loaded.  A case that
 moved on meanwhile raises :class:`ConcurrentEditError` (nothing is saved);
 values that must be unique across cases are claimed in the same ``save()``.
+A save that the store committed but could not acknowledge (the connection
+dropped), and that the recorder's retry then met as a conflict, is recognised
+by its events' chain hashes and answered as saved.
 """
 
 from __future__ import annotations
@@ -14,7 +17,8 @@ from typing import Any
 from uuid import UUID
 
 from eventsourcing.application import AggregateNotFoundError, Application, ProcessingEvent
-from eventsourcing.persistence import IntegrityError, JSONTranscoder, Recording
+from eventsourcing.persistence import IntegrityError, JSONTranscoder, Notification, Recording
+from eventsourcing.utils import get_topic
 
 from application.activities import ActivityCommands
 from application.errors import CaseNotFoundError, ConcurrentEditError
@@ -39,6 +43,8 @@ from domain.values import case_no as check_case_no
 
 #: How often a command is re-run when a unique value moved under it.
 ATTEMPTS = 3
+#: How far back from the log's head a save found already stored is looked for.
+LOOK_BACK = 50_000
 Change = Callable[[Case, list[UniqueKey]], str | None]
 
 
@@ -95,14 +101,23 @@ class Cases(ActivityCommands, RegistryCommands, MoneyCommands, TargetCommands,
         checks, whether it is an event or an aggregate; those checks cost more than
         the rest of collecting.  Homeward's aggregates are known to be aggregates,
         so their events are collected directly; anything else goes the library's way.
+        A conflict with exactly these events, already stored, is this save itself,
+        committed before its acknowledgement was lost (:meth:`_recorded_already`).
         """
-        if kwargs or not all(type(obj) in _OWN_AGGREGATES for obj in objs):
-            return super().save(*objs, **kwargs)
         processing_event: ProcessingEvent[UUID] = ProcessingEvent()
-        for obj in objs:
-            processing_event.events.extend(obj.collect_events())
-            processing_event.aggregates[obj.id] = obj
-        recordings = self._record(processing_event)
+        if kwargs or not all(type(obj) in _OWN_AGGREGATES for obj in objs):
+            processing_event.collect_events(*objs, **kwargs)
+        else:
+            for obj in objs:
+                processing_event.events.extend(obj.collect_events())
+                processing_event.aggregates[obj.id] = obj
+        try:
+            recordings = self._record(processing_event)
+        except IntegrityError:
+            found = self._recorded_already(processing_event.events)
+            if found is None:
+                raise
+            recordings = found
         self._take_snapshots(processing_event)
         self._notify(recordings)
         self.notify(processing_event.events)
@@ -373,6 +388,51 @@ class Cases(ActivityCommands, RegistryCommands, MoneyCommands, TargetCommands,
         held.keep(case, *claims)
         return Saved(case.id, case.case_no, case.version, None,
                      ref if isinstance(ref, str) else None)
+
+    def _recorded_already(self, events: list[Any]) -> list[Recording] | None:
+        """The recordings of ``events`` if the store holds exactly them, else None.
+
+        When the connection drops after PostgreSQL committed a save but before it
+        said so, the recorder tries the save again and meets its own events as a
+        conflict.  Each stored event's chain hash covers its topic, version,
+        fields, recorded time, actor and request and the previous event's hash,
+        so the same hash at every version written is this very save, stored
+        once; a different write at those versions is a real conflict.
+        """
+        stored = []
+        for event in events:
+            found = self.recorder.select_events(event.originator_id,
+                                                gt=event.originator_version - 1,
+                                                lte=event.originator_version)
+            chain = getattr(event, "chain", None)
+            if (len(found) != 1 or chain is None or found[0].topic != get_topic(type(event))
+                    or self._decode(found[0].state).get("chain") != chain):
+                return None
+            stored.append(found[0])
+        positions = self._positions(events)
+        return [Recording(event, Notification(
+            id=positions[(event.originator_id, event.originator_version)],
+            originator_id=event.originator_id, originator_version=event.originator_version,
+            topic=row.topic, state=row.state)) for event, row in zip(events, stored, strict=True)]
+
+    def _positions(self, events: list[Any]) -> dict[tuple[UUID, int], int]:
+        """The log positions of events just stored, looked for back from the log's head
+        (one that is not found within ``LOOK_BACK`` positions is given the head)."""
+        wanted = {(e.originator_id, e.originator_version) for e in events}
+        topics = sorted({get_topic(type(e)) for e in events})
+        head = self.recorder.max_notification_id() or 0
+        found: dict[tuple[UUID, int], int] = {}
+        stop, span = head, 64
+        while len(found) < len(wanted) and stop > 0 and head - stop < LOOK_BACK:
+            start = max(stop - span, 0)
+            for notification in self.recorder.select_notifications(
+                    start=start, limit=stop - start, stop=stop, topics=topics,
+                    inclusive_of_start=False):
+                key = (notification.originator_id, notification.originator_version)
+                if key in wanted:
+                    found[key] = notification.id
+            stop, span = start, span * 8
+        return {key: found.get(key, head) for key in wanted}
 
     def _load(self, case_id: UUID, expected_version: int) -> Case:
         case = self._get(case_id)
