@@ -69,7 +69,7 @@ class Matching:
         case, day = self._case(case_id), on or today()
         rule_set = self._rule_set(day, case.owning_district, "on")
         seeker = Seeker.of(case)
-        ranked = rank(seeker, self.candidates(case.owning_district), rule_set, day)
+        ranked = rank(seeker, self.candidates(case.owning_district, day), rule_set, day)
         shown: Counter[str] = Counter()
         kept = []
         for found in ranked:
@@ -88,7 +88,7 @@ class Matching:
             raise ConcurrentEditError(case_id, expected_version, case.version)
         entry = self._entry(kind, key)
         rule_set = self._rule_set(day, case.owning_district, "occurred_on")
-        found = match(Seeker.of(case), self._candidate(entry), rule_set, day)
+        found = match(Seeker.of(case), self._candidate(entry, day), rule_set, day)
         if found is None:
             raise RuleViolationError("key", "not_matching", "the entry does not match the case",
                                      key=key)
@@ -98,15 +98,16 @@ class Matching:
             resource_kind=entry.kind)
 
     # ------------------------------------------------------------------ candidates
-    def candidates(self, district: str) -> list[Candidate]:
-        """The active entries of the county's city and its counties, and of its province."""
+    def candidates(self, district: str, on: date) -> list[Candidate]:
+        """The active entries of the county's city and its counties, and of its province,
+        with what is taken of each on ``on``."""
         rows: dict[tuple[str, str], EntryRow] = {}
         for kind in KIND_ORDER:
             for query in (EntryQuery(kind, district_prefix=district[:4] + "00"),
                           EntryQuery(kind, serving=district)):
                 for row in self._every(query):
                     rows[(row.kind, row.key)] = row
-        taken = self._taken(list(rows.values()))
+        taken = self._taken(list(rows.values()), on)
         return [Candidate(row.kind, row.key, row.title, row.district, row.status, row.values,
                           taken.get((row.kind, row.key), 0)) for row in rows.values()]
 
@@ -121,8 +122,9 @@ class Matching:
                 return
             page += 1
 
-    def _taken(self, rows: list[EntryRow]) -> dict[tuple[str, str], int]:
-        """How much of each entry is taken: mentees, tenants, a class's roster."""
+    def _taken(self, rows: list[EntryRow], on: date) -> dict[tuple[str, str], int]:
+        """How much of each entry is taken: mentees, tenants, the roster of a class with
+        seats that has not started by ``on`` (only those can be matched)."""
         keys = {kind: [r.key for r in rows if r.kind == kind] for kind in RegistryKind}
         taken: Counter[tuple[str, str]] = Counter()
         for pairing, _link in self.registries.pairings(keys[RegistryKind.MENTOR]):
@@ -131,14 +133,15 @@ class Matching:
             taken[(RegistryKind.INCUBATOR.value, tenant.incubator_id)] += 1
         for row in rows:
             if row.kind == RegistryKind.TRAINING_CLASS and row.values.get("seats") and \
-                    str(row.values.get("start_on", "")) >= today().isoformat():
+                    str(row.values.get("start_on", "")) >= on.isoformat():
                 taken[(row.kind, row.key)] = len(self.registries.roster(row.key))
         return dict(taken)
 
-    def _candidate(self, entry: EntryState) -> Candidate:
+    def _candidate(self, entry: EntryState, on: date) -> Candidate:
         taken = self._taken([EntryRow(entry.entry_id, entry.kind, entry.key, entry.title,
                                       entry.district, entry.status, "", "",
-                                      dict(entry.values), entry.version, entry.status_since)])
+                                      dict(entry.values), entry.version, entry.status_since)],
+                            on)
         return Candidate(entry.kind, entry.key, entry.title, entry.district, entry.status,
                          entry.values, taken.get((entry.kind, entry.key), 0))
 
