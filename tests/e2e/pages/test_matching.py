@@ -217,6 +217,24 @@ def test_a_stale_page_gets_a_conflict_and_the_current_list_to_record_again(
     assert form_of(html, story["mentor"])["outcome"] == form["outcome"]
 
 
+def test_a_closed_case_offers_no_recording_and_refuses_one_with_409(
+    app: Flask, login_as: Any,
+) -> None:
+    story = a_story(app)
+    auth = login_as("caseworker")
+    path = f"/cases/{story['case_no']}/matches"
+    form = form_of(page(auth.client.get(path)), story["mentor"])
+    with recording_as("cw.zhang", Role.CASEWORKER):
+        closed = cases_of(app).close_case(story["case_id"], story["version"],
+                                          occurred_on=date(2024, 3, 1), reason="OPTED_OUT")
+    before = position(app)
+
+    answer = auth.client.post(path, data={**form, "expected_version": str(closed.version)})
+
+    assert answer.status_code == 409 and position(app) == before
+    assert "案件已结案，请先恢复跟踪。" in page(answer) and "记录对接" not in page(answer)
+
+
 def test_only_writers_in_reach_record_and_readers_in_reach_see(
     app: Flask, login_as: Any,
 ) -> None:
