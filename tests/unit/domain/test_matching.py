@@ -2,11 +2,14 @@
 
 from __future__ import annotations
 
+import json
 from dataclasses import replace
 from datetime import date
 from typing import Any
+from uuid import UUID
 
 import pytest
+from eventsourcing.persistence import StoredEvent
 
 from application.rulesets import load_rule_book
 from domain.case import Case
@@ -176,14 +179,15 @@ def test_a_case_is_read_as_a_seeker_with_its_matches() -> None:
 
 def first_case(name: str) -> Any:
     """The first case stream of a golden fixture, replayed."""
-    from tests.fixtures.make_golden import golden_mapper
-    from tests.integration.test_golden_events import GOLDEN, stored_events
+    from tests.fixtures.make_golden import HERE, golden_mapper
 
     mapper, case = golden_mapper(), None
-    stored = stored_events(next(p for p in GOLDEN if p.stem == name))
-    for event in stored:
-        if event.originator_id == stored[0].originator_id:
-            case = mapper.to_domain_event(event).mutate(case)
+    rows = [json.loads(line) for line in (HERE / f"{name}.jsonl").read_text("utf-8").splitlines()]
+    for row in rows:
+        if row["originator_id"] == rows[0]["originator_id"]:
+            case = mapper.to_domain_event(StoredEvent(
+                UUID(row["originator_id"]), row["originator_version"], row["topic"],
+                row["state"].encode("utf-8"))).mutate(case)
     return case
 
 
