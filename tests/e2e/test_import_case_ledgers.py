@@ -166,6 +166,10 @@ def test_a_loan_ledger_records_business_application_certification_and_grant_at_o
     assert (loan.status, loan.principal, loan.term_months, loan.annual_rate_bp, loan.bank,
             loan.guarantor) == ("REPAID", 15_500_000, 24, 345, "中国农业银行淄博张店支行", "FUND")
     assert [b.name for b in repaid.businesses] == ["张店区农家小吃店"]
+    # A row is all its events or none: the business of a loan refused at its grant is not in.
+    (above_cap,) = [row for row, field in ledger.bad.items() if field == "principal"]
+    refused_case = cases.get_case(ledger.people[above_cap].case_id)
+    assert (refused_case.businesses, refused_case.loans) == ((), ())
     assert again.exit_code == 3 and f"0 imported now, {len(ledger.good)} were imported before" \
         in again.output
     assert counts(app) == after
