@@ -8,7 +8,9 @@ from contextlib import contextmanager
 from dataclasses import dataclass
 from typing import Any
 
+import eventsourcing.persistence as es
 import psycopg
+import sqlalchemy.exc as sa
 from psycopg import sql
 
 from application.accounts import Accounts
@@ -38,19 +40,34 @@ class Services:
         self.cases.close()
 
 
+class StoreUnreachableError(es.OperationalError):
+    """Raised when the services cannot be built because the store cannot be reached."""
+
+
+#: What building the services meets when the store is down, restarting or full.
+UNREACHABLE = (psycopg.OperationalError, es.OperationalError, es.InterfaceError,
+               sa.OperationalError, sa.InterfaceError, sa.TimeoutError)
+
+
 def bootstrap(settings: Settings) -> Services:
     """Build the services for ``settings`` (once per process)."""
     rules = load_rule_book([settings.rules_dir] if settings.rules_dir else [])
-    with schema_lock(settings):
-        if settings.is_postgres:
-            ensure_schema(settings.database_url)
-        cases = Cases(
-            env=settings.eventsourcing_env(),
-            identity_hasher=settings.keys.identity_hasher(),
-            rules=rules,
-        )
-        views = build_views(settings, cases)
-        store = account_store(settings, views.db.engine, views.db.metadata)
+    cases: Cases | None = None
+    try:
+        with schema_lock(settings):
+            if settings.is_postgres:
+                ensure_schema(settings.database_url)
+            cases = Cases(
+                env=settings.eventsourcing_env(),
+                identity_hasher=settings.keys.identity_hasher(),
+                rules=rules,
+            )
+            views = build_views(settings, cases)
+            store = account_store(settings, views.db.engine, views.db.metadata)
+    except UNREACHABLE as error:
+        if cases is not None:
+            cases.close()  # its connection pool
+        raise StoreUnreachableError(f"the store cannot be reached: {error}") from error
     return Services(settings=settings, cases=cases, views=views, accounts=Accounts(store),
                     read_stream=stream_rows(cases.recorder))
 

@@ -7,7 +7,7 @@ from typing import Any
 from flask import Flask, current_app, redirect, url_for
 from werkzeug.wrappers import Response
 
-from infrastructure.bootstrap import Services, bootstrap
+from infrastructure.bootstrap import Services, StoreUnreachableError, bootstrap
 from infrastructure.settings import Settings
 
 
@@ -29,7 +29,15 @@ def create_app(settings: Settings | None = None, **config: Any) -> Flask:
 
 def configure_services(app: Flask, settings: Settings) -> None:
     # Built once per process: the store's connection pools live in here.
-    app.extensions["homeward"] = bootstrap(settings)
+    try:
+        app.extensions["homeward"] = bootstrap(settings)
+    except StoreUnreachableError as error:
+        if not app.config.get("HOMEWARD_START_WITHOUT_STORE"):
+            raise
+        from web.startup import serve_when_the_store_returns
+
+        serve_when_the_store_returns(app, lambda: bootstrap(settings), StoreUnreachableError,
+                                     error)
 
 
 def configure_i18n(app: Flask) -> None:

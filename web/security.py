@@ -5,7 +5,7 @@ from __future__ import annotations
 from typing import Any
 from uuid import UUID
 
-from flask import Flask, Response, g, request
+from flask import Flask, Response, current_app, g, request
 from flask_login import LoginManager, UserMixin
 from flask_wtf.csrf import CSRFProtect
 
@@ -95,10 +95,11 @@ def _token_account() -> None:
 
 
 def _load_user(user_id: str) -> SessionUser | None:
-    from web import current_services
-
+    services = current_app.extensions.get("homeward")
+    if services is None:  # started without the store (web.startup): no one is signed in
+        return None
     try:
-        account = current_services().accounts.get(UUID(user_id))
+        account = services.accounts.get(UUID(user_id))
     except ValueError:
         return None
     # A disabled account's open sessions end at its next request.
