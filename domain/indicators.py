@@ -106,14 +106,29 @@ class Fact:
         return f"{self.on:%Y-%m}"
 
 
-def indicator_facts(events: Sequence[Any], months: int = START_WINDOW_MONTHS) -> list[Fact]:
-    """Every indicator fact of one case's stream, in stream order of their source events."""
+def indicator_facts(events: Sequence[Any], months: int = START_WINDOW_MONTHS,
+                    final: Case | None = None) -> list[Fact]:
+    """Every indicator fact of one case's stream, in stream order of their source events.
+
+    ``final`` is the case as the whole stream leaves it, when already folded; the
+    district as of each event then follows from the enrolment and the transfers.
+    """
     ordered = sorted(events, key=lambda e: e.originator_version)
-    case: Any = None
+    case: Any = final
     districts: dict[int, str] = {}
-    for event in ordered:
-        case = event.mutate(case)
-        districts[event.originator_version] = case.owning_district
+    if case is None:
+        for event in ordered:
+            case = event.mutate(case)
+            districts[event.originator_version] = case.owning_district
+    else:
+        district = ""
+        for event in ordered:
+            name = type(event).__name__
+            if name == "Enrolled":
+                district = event.owning_district
+            elif name == "CaseTransferred":
+                district = event.to_district
+            districts[event.originator_version] = district
     if not isinstance(case, Case):
         return []
     return _Reader(case, districts, months).read(ordered)

@@ -28,6 +28,7 @@ from application.projections.activities import ActivitiesProjection
 from application.projections.audit_log import AuditLogProjection
 from application.projections.case_list import CaseListProjection
 from application.projections.data_quality import DataQualityProjection
+from application.projections.folding import SharedFolder
 from application.projections.indicators import IndicatorsProjection
 from application.projections.registries import RegistriesProjection
 from application.projections.work_queue import WorkQueueProjection
@@ -260,6 +261,11 @@ def replay(cases: Cases, targets: list[tuple[Any, SQLView]], *, batch: int = BAT
     events goes to each view whose projection takes their topics.  Returns the events read."""
     decode = Decoder(cases.mapper).event
     topics = sorted({topic for projection, _ in targets for topic in projection.topics})
+    if len(targets) > 1:  # the projections that fold cases fold each event once
+        shared = SharedFolder(cases)
+        for projection, _ in targets:
+            if hasattr(projection, "folder"):
+                projection.folder = shared
     taking = [(projection, view, frozenset(projection.topics)) for projection, view in targets]
     start, head, done = 0, cases.recorder.max_notification_id() or 0, 0
     while notifications := cases.recorder.select_notifications(

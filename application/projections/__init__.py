@@ -91,6 +91,9 @@ class RecomputesCases:
     _marked: dict[Any, Any]
     cases: Any
     size = 2_000
+    #: A rebuild's shared folder (:class:`~application.projections.folding.SharedFolder`):
+    #: at a batch's end it may hold a case as its whole stream leaves it.
+    folder: Any = None
 
     def __init__(self, view: Any, cases: Any) -> None:
         super().__init__(view)  # type: ignore[call-arg]
@@ -135,6 +138,14 @@ class RecomputesCases:
 
     def write(self, case_id: Any, events: list[Any], tracking: Any) -> None:
         raise NotImplementedError
+
+    def folded(self, events: list[Any]) -> Any:
+        """The case as its whole stream ``events`` leaves it, if a rebuild's shared folder
+        holds it (else None: the caller folds the stream itself)."""
+        if self.folder is None or not events or events[0].originator_version != 1:
+            return None
+        last = events[-1]
+        return self.folder.final(last.originator_id, last.originator_version)
 
     def stream_until(self, event: Any) -> list[Any]:
         """The case's events up to and including ``event`` (recent streams are kept)."""

@@ -38,6 +38,30 @@ class CaseFolder:
             self._states.popitem(last=False)
         return case
 
+    def final(self, case_id: UUID, version: int) -> Case | None:
+        """The kept case if it stands at ``version``, else None."""
+        case = self._states.get(case_id)
+        return case if case is not None and case.version == version else None
+
     def forget(self) -> None:
         """Drop every folded case (after a failed batch, whose events will come again)."""
         self._states.clear()
+
+
+class SharedFolder(CaseFolder):
+    """One folder for the projections of a rebuild's single pass over the log.
+
+    The projections take each batch in turn, so when the second one folds an
+    event, the first has folded the whole batch already: the case kept is then
+    at a later version, and it is what a batch needs (a folding projection
+    makes its row from the case's last state at the batch's end, and one that
+    recomputes a case from its stream can start from that state).  Only for
+    batches: a live projection needs the case as of each event.
+    """
+
+    def after(self, event: Any) -> Case:
+        case = self._states.get(event.originator_id)
+        if case is not None and case.version >= event.originator_version:
+            self._states.move_to_end(event.originator_id)
+            return case
+        return super().after(event)

@@ -153,7 +153,8 @@ class IndicatorsProjection(RecomputesCases, Projection[IndicatorsView]):
             self.view.advance(tracking)
 
     def write(self, case_id: UUID, events: list[Any], tracking: Tracking | None) -> None:
-        self.view.replace_facts(case_id, indicator_facts(events), tracking)
+        self.view.replace_facts(case_id, indicator_facts(events, final=self.folded(events)),
+                                tracking)
 
 
 def _sortable(key: tuple[str | None, ...]) -> tuple[str, ...]:

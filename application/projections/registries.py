@@ -205,7 +205,7 @@ class RegistriesProjection(RecomputesCases, Projection[RegistriesView]):
             self.view.advance(tracking)
 
     def write(self, case_id: UUID, events: list[Any], tracking: Tracking | None) -> None:
-        self.view.put_case(case_resources(events), tracking)
+        self.view.put_case(case_resources(events, self.folded(events)), tracking)
 
 
 def entry_row(entry: RegistryEntry) -> EntryRow:
@@ -223,12 +223,20 @@ def entry_row(entry: RegistryEntry) -> EntryRow:
     )
 
 
-def case_resources(events: list[Any]) -> CaseResources:
-    """What the view keeps of a case whose stream is ``events``."""
-    case: Any = None
+def case_resources(events: list[Any], final: Any = None) -> CaseResources:
+    """What the view keeps of a case whose stream is ``events``.
+
+    ``final`` is the case as the whole stream leaves it, when already folded.  A
+    pairing's mentor and counted minutes are fixed when it is made (its sessions
+    and release change, nothing corrects them), so a session's row can read them
+    from the final case as well as from the case as of the session.
+    """
+    case: Any = final
+    if case is None:
+        for event in events:
+            case = event.mutate(case)
     sessions = []
     for event in events:
-        case = event.mutate(case)
         if type(event).__name__ == "MentoringSessionHeld":
             pairing = case.pairings[event.pairing_ref]
             sessions.append(SessionRow(
