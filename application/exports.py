@@ -47,7 +47,7 @@ FILTERS = {"cases": ("district", "dates", "caseworker"),
            "events": ("district", "dates", "caseworker"),
            "queue": ("district", "dates", "caseworker"),
            "indicators": ("district", "dates"),
-           "audit": ("dates", "caseworker")}
+           "audit": ("district", "dates", "caseworker")}
 COLUMNS: dict[str, tuple[str, ...]] = {
     "cases": ("case_no", "case_id", "name", "id_number", "mobile", "district", "caseworker_id",
               "status", "stage", "returnee_type", "sex", "enrolled_on", "last_contact_on",
@@ -62,7 +62,8 @@ COLUMNS: dict[str, tuple[str, ...]] = {
     "indicators": ("kpi", "on", "month", "district", "returnee_type", "sex", "loan_group",
                    "course", "value", "case_no", "case_id", "source_version"),
     "audit": ("position", "event_id", "case_no", "case_id", "version", "event", "topic",
-              "actor", "actor_role", "recorded_at", "occurred_on", "request_id", "detail"),
+              "actor", "actor_role", "recorded_at", "occurred_on", "request_id", "detail",
+              "subject", "district"),
 }
 #: ``progress(done, total)``: events up to a position, or rows of a view.
 Progress = Callable[[int, int], None]
@@ -154,8 +155,9 @@ def scope_to_account(account: Account | None, username: str, kind: str,
 
     An investigator reads every district.  A caseworker's or supervisor's export
     keeps to their own (a city's supervisor: its counties) and is limited to it
-    when no district is asked for; the audit log spans districts, so it is an
-    investigator's.  Other roles export nothing.
+    when no district is asked for.  The audit log is an investigator's, or a
+    supervisor's for their district (the rows of its cases, registry entries and
+    activities).  Other roles export nothing.
     """
     if account is None:
         raise ExportError("no_account", f"no account {username}", user=username)
@@ -164,7 +166,7 @@ def scope_to_account(account: Account | None, username: str, kind: str,
     if not account.active or account.role not in (Role.CASEWORKER, Role.SUPERVISOR):
         raise ExportError("account_refused", f"{username} may not export case data",
                           user=account.username, role=account.role.value)
-    if kind == "audit":
+    if kind == "audit" and account.role is not Role.SUPERVISOR:
         raise ExportError("audit_refused", "the audit export is for investigators",
                           user=account.username, role=account.role.value)
     if not filters.districts:
@@ -341,11 +343,14 @@ class Exporter:
                 str(row["case_id"]), row["source_version"])
 
     def _audit_row(self, row: dict[str, Any], reveal: bool) -> tuple[Any, ...]:
-        case_id = row["case_id"]
-        return (row["notification_id"], str(row["event_id"]), self._case_no(row),
-                None if case_id == NO_CASE else str(case_id), row["version"], row["event"],
-                row["topic"], row["actor"], row["actor_role"], _local(row["recorded_at"]),
-                plain(row["occurred_on"]), row["request_id"], row["detail"])
+        """A case's row names the case; an entry's or activity's names its subject instead."""
+        case_id, subject = row["case_id"], row["subject"]
+        case_no = None if subject else self._case_no(row)
+        about = None if case_id == NO_CASE or subject else str(case_id)
+        return (row["notification_id"], str(row["event_id"]), case_no, about,
+                row["version"], row["event"], row["topic"], row["actor"], row["actor_role"],
+                _local(row["recorded_at"]), plain(row["occurred_on"]), row["request_id"],
+                row["detail"], subject or None, row["district"] or row.get("case_district"))
 
     def _case_no(self, row: dict[str, Any]) -> str | None:
         """The joined case number, else the one the case was enrolled with (never changes)."""

@@ -45,7 +45,7 @@ from infrastructure.views.work_queue import SQLWorkQueueView
 #: Each view: its SQL class and how to build its projection.
 REGISTRY: dict[str, tuple[type[SQLView], Callable[[Any, Cases], Any]]] = {
     "case_list": (SQLCaseListView, lambda view, cases: CaseListProjection(view, cases)),
-    "audit_log": (SQLAuditLogView, lambda view, _: AuditLogProjection(view)),
+    "audit_log": (SQLAuditLogView, lambda view, cases: AuditLogProjection(view, cases)),
     "work_queue": (SQLWorkQueueView, lambda view, cases: WorkQueueProjection(view, cases)),
     "indicators": (SQLIndicatorsView, lambda view, cases: IndicatorsProjection(view, cases)),
     "data_quality": (SQLDataQualityView,

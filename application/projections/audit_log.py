@@ -1,9 +1,12 @@
 """The audit log: one row per recorded event, who recorded it, when, and for when.
 
-Besides the case events, it shows every look at personal data (a reveal, a
-look at someone else's case) and every export, one row each: an export with
-personal data in clear gets its row when it is revealed, and that row names
-the rows and SHA-256 of the file once it is delivered.
+Besides the case events, it shows every event of a registry entry and of a
+group activity (named by its subject, ``MENTOR:M370303-7K3Q9`` or
+``ACTIVITY:<id>``, with the entry's or activity's district), every look at
+personal data (a reveal, a look at someone else's case) and every export, one
+row each: an export with personal data in clear gets its row when it is
+revealed, and that row names the rows and SHA-256 of the file once it is
+delivered.
 """
 
 from __future__ import annotations
@@ -12,7 +15,7 @@ from abc import abstractmethod
 from collections.abc import Callable
 from dataclasses import dataclass
 from datetime import date, datetime
-from typing import Any
+from typing import TYPE_CHECKING, Any
 from uuid import UUID
 
 from eventsourcing.dispatch import singledispatchmethod
@@ -22,10 +25,21 @@ from eventsourcing.utils import get_topic
 
 from application.projections import Page, View, case_topics
 from domain.access_log import CaseLookup
+from domain.activities import Activity
 from domain.case import Case
 from domain.export_log import Export
+from domain.registries import RegistryEntry
 from domain.reveals import Disclosure, ExportDisclosure
 from domain.values import event_id_for
+
+if TYPE_CHECKING:
+    from application.cases import Cases
+
+#: The registry entries' and the activities' events: rows named by their subject.
+ENTRY_EVENTS = ("Registered", "Changed", "StatusChanged", "FilingRevoked", "FilingRestored")
+ACTIVITY_EVENTS = ("Planned", "AttendanceRecorded", "Cancelled")
+SUBJECT_TOPICS = (*(get_topic(getattr(RegistryEntry, n)) for n in ENTRY_EVENTS),
+                  *(get_topic(getattr(Activity, n)) for n in ACTIVITY_EVENTS))
 
 
 @dataclass(frozen=True)
@@ -42,10 +56,16 @@ class AuditRow:
     request_id: str
     notification_id: int
     detail: str = ""
+    #: A registry entry's ``KIND:key`` or ``ACTIVITY:<id>`` (empty for a case's rows).
+    subject: str = ""
+    #: The entry's or activity's district when the event was recorded (empty for a case's
+    #: rows: they go with the case's district).
+    district: str = ""
 
 
 @dataclass(frozen=True)
 class AuditQuery:
+    #: A case's rows, or a registry entry's or activity's (its stream id).
     case_id: UUID | None = None
     actor: str | None = None
     recorded_from: datetime | None = None
@@ -74,15 +94,22 @@ class AuditLogView(View):
 
 
 class AuditLogProjection(Projection[AuditLogView]):
-    """Copies every case event's metadata into the audit log."""
+    """Copies the metadata of every case, registry and activity event into the audit log."""
 
     name = "audit_log"
-    topics = (*case_topics(), get_topic(Disclosure.Revealed),
+    topics = (*case_topics(), *SUBJECT_TOPICS, get_topic(Disclosure.Revealed),
               get_topic(ExportDisclosure.Revealed), get_topic(ExportDisclosure.Delivered),
               get_topic(Export.Delivered), get_topic(CaseLookup.Viewed))
 
+    def __init__(self, view: AuditLogView, cases: Cases) -> None:
+        super().__init__(view)
+        self.cases = cases
+
     @singledispatchmethod
     def process_event(self, domain_event: Any, tracking: Tracking) -> None:
+        if isinstance(domain_event, (RegistryEntry.Event, Activity.Event)):
+            self.view.add_entries([self.subject_row(domain_event, tracking)], tracking)
+            return
         if isinstance(domain_event, Disclosure.Revealed):
             self.view.add_entries([self.reveal_row(domain_event, tracking)], tracking)
             return
@@ -112,6 +139,24 @@ class AuditLogProjection(Projection[AuditLogView]):
             recorded_at=domain_event.timestamp, occurred_on=domain_event.occurred_on,
             request_id=domain_event.request_id, notification_id=tracking.notification_id,
         )], tracking)
+
+    def subject_row(self, event: Any, tracking: Tracking) -> AuditRow:
+        """An event of a registry entry or an activity, with the subject as it then stood."""
+        found = self.cases.repository.get(event.originator_id,
+                                          version=event.originator_version)
+        if isinstance(found, RegistryEntry):
+            subject, district = f"{found.kind}:{found.key}", found.district
+        else:
+            subject, district = f"ACTIVITY:{found.id}", found.district
+        return AuditRow(
+            event_id=event_id_for(event.originator_id, event.originator_version),
+            case_id=event.originator_id, version=event.originator_version,
+            topic=get_topic(type(event)), event=type(event).__name__, actor=event.actor,
+            actor_role=event.actor_role, recorded_at=event.timestamp,
+            occurred_on=event.occurred_on, request_id=event.request_id,
+            notification_id=tracking.notification_id, detail=subject_detail(event, found),
+            subject=subject[:80], district=district,
+        )
 
     @staticmethod
     def reveal_row(revealed: Any, tracking: Tracking) -> AuditRow:
@@ -164,6 +209,24 @@ class AuditLogProjection(Projection[AuditLogView]):
             occurred_on=revealed.occurred_on, request_id=revealed.request_id,
             notification_id=tracking.notification_id, detail=detail[:600],
         )
+
+
+def subject_detail(event: Any, subject: Any) -> str:
+    """What an entry's or activity's event recorded, in short: its title, then what
+    changed (the fields, the status, each attendee's outcome) and the reason given."""
+    parts = [str(subject.title)]
+    name = type(event).__name__
+    if name == "Changed":
+        parts.append("changed " + ", ".join(sorted(event.changes)))
+    elif name == "StatusChanged":
+        parts.append(f"status {event.status}")
+    elif name == "AttendanceRecorded":
+        parts.append(", ".join(f"{o['case_no']} {o['status']}" + (f" ({o['code']})"
+                                                                    if o.get("code") else "")
+                               for o in event.outcomes))
+    reason = getattr(event, "reason", "")
+    detail = "; ".join(p for p in parts if p) + (f": {reason}" if reason else "")
+    return detail[:600]
 
 
 def delivered_detail(detail: str, rows: int, sha256: str) -> str:

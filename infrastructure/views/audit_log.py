@@ -46,6 +46,8 @@ class SQLAuditLogView(SQLView, AuditLogView):
             Column("request_id", String(64), nullable=False),
             Column("notification_id", BigInteger, nullable=False),
             Column("detail", String(600), nullable=False),
+            Column("subject", String(80), nullable=False),
+            Column("district", String(12), nullable=False),
             Index(f"ix_{name}_case", "case_id", "version"),
             Index(f"ix_{name}_actor", "actor", "recorded_at"),
             Index(f"ix_{name}_recorded", "recorded_at"),

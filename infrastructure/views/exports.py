@@ -128,14 +128,22 @@ class ViewExports:
         shape = SHAPES[view]
         table = tables[shape.table]
         conditions = _conditions(table, shape, filters)
-        total = int(conn.execute(select(func.count()).select_from(table).where(*conditions))
+        joined = table.outerjoin(cases, cases.c.case_id == table.c.case_id)
+        if view == "audit_log" and filters.districts:
+            # A case's rows go with the case's district, an entry's or activity's with its own.
+            district = func.coalesce(func.nullif(table.c.district, ""), cases.c.district)
+            conditions.append(or_(*(district.like(f"{p}%") for p in filters.prefixes)))
+        counted = joined if view == "audit_log" else table
+        total = int(conn.execute(select(func.count()).select_from(counted).where(*conditions))
                     .scalar() or 0)
         query: Select[Any]
         if view == "case_list":
             query = select(table)
+        elif view == "audit_log":
+            query = select(table, cases.c.case_no, cases.c.district.label("case_district")
+                           ).select_from(joined)
         else:
-            query = select(table, cases.c.case_no).select_from(
-                table.outerjoin(cases, cases.c.case_id == table.c.case_id))
+            query = select(table, cases.c.case_no).select_from(joined)
         query = query.where(*conditions).order_by(*(table.c[c] for c in shape.order))
         result = conn.execution_options(yield_per=CHUNK).execute(query)
         done = 0

@@ -139,11 +139,14 @@ def indicators_command(**options: Any) -> None:
 @export_group.command("audit")
 @export_options
 def audit_command(**options: Any) -> None:
-    """The audit log: every event and reveal, who recorded it and when (caseworker: actor).
+    """The audit log: every case, registry and activity event, every reveal and export,
+    who recorded it and when (caseworker: actor; district: the case's, entry's or
+    activity's; a supervisor --user: their district).
 
     \b
     Example:
       homeward export audit --format csv --out audit.csv --caseworker cw-370303-01
+      homeward export audit --out audit.csv --user sup-370303 --from 2025-01-01
     """
     run_export("audit", **options)
 

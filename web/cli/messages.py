@@ -116,8 +116,9 @@ MESSAGES: dict[str, dict[str, str]] = {
         "en": "account {user} ({role}) may not export case data",
     },
     "export_audit_refused": {
-        "zh": "审计日志导出仅限调查员，账号 {user}（{role}）不能导出",
-        "en": "the audit export is for investigators: account {user} ({role}) may not make it",
+        "zh": "审计日志导出仅限调查员和科长（本辖区），账号 {user}（{role}）不能导出",
+        "en": "the audit export is for investigators and supervisors (their district): "
+              "account {user} ({role}) may not make it",
     },
     "export_out_of_reach": {
         "zh": "账号 {user} 只能导出本辖区 {district} 的数据",
