@@ -3,7 +3,6 @@
 from __future__ import annotations
 
 from datetime import date, timedelta
-from typing import Any
 from uuid import UUID
 
 from eventsourcing.persistence import Tracking
@@ -69,30 +68,29 @@ class SQLWorkQueueView(SQLView, WorkQueueView):
     def queue(self, on: date, *, assignee: str | None = None,
               districts: tuple[str, ...] = (), within_days: int = 7,
               limit: int = 100) -> Queue:
+        # One range of the (assignee | district, status, due_on) index holds all three
+        # buckets: every item due by the end of the window; each is sorted out here.
+        last = on + timedelta(days=within_days)
         with self.reading() as (conn, tables):
             table = tables["items"]
-            scope = [table.c.status == "PENDING",
+            where = [table.c.status == "PENDING", table.c.due_on <= last,
                      or_(table.c.expires_on.is_(None), table.c.expires_on >= on)]
             if assignee is not None:
-                scope.append(table.c.assignee == assignee)
+                where.append(table.c.assignee == assignee)
             if districts:
-                scope.append(table.c.district.in_(districts))
-            buckets = {
-                "overdue": [table.c.overdue_from <= on],
-                "due_today": [table.c.due_on <= on, table.c.overdue_from > on],
-                "upcoming": [table.c.due_on > on,
-                             table.c.due_on <= on + timedelta(days=within_days)],
-            }
-            found: dict[str, Any] = {}
-            for name, conditions in buckets.items():
-                where = and_(*scope, *conditions)
-                found[name] = tuple(QueueItem(**r._mapping) for r in conn.execute(
-                    select(table).where(where).order_by(table.c.due_on, table.c.rule_id,
-                                                        table.c.case_id, table.c.key)
-                    .limit(limit)))
-                found[f"{name}_total"] = int(conn.execute(
-                    select(func.count()).select_from(table).where(where)).scalar() or 0)
-        return Queue(on=on, **found)
+                where.append(table.c.district.in_(districts))
+            rows = conn.execute(select(table).where(and_(*where)).order_by(
+                table.c.due_on, table.c.rule_id, table.c.case_id, table.c.key)).all()
+        buckets: dict[str, list[QueueItem]] = {"overdue": [], "due_today": [], "upcoming": []}
+        totals = dict.fromkeys(buckets, 0)
+        for row in rows:
+            name = ("overdue" if row.overdue_from <= on else
+                    "due_today" if row.due_on <= on else "upcoming")
+            totals[name] += 1
+            if totals[name] <= limit:
+                buckets[name].append(QueueItem(**row._mapping))
+        return Queue(on=on, **{name: tuple(items) for name, items in buckets.items()},
+                     **{f"{name}_total": total for name, total in totals.items()})
 
     def overdue_by_caseworker(self, on: date,
                               districts: tuple[str, ...] = ()) -> list[tuple[str, int]]:

@@ -194,6 +194,39 @@ def test_the_queue_on_a_date_sorts_items_into_overdue_due_and_upcoming(
     assert view.items_of(enrolled.case_id)[0].trigger_event == "Enrolled"
 
 
+def test_a_queue_keeps_the_most_urgent_items_of_each_bucket_and_counts_them_all(
+        history: Services) -> None:
+    """Against every case's own items: the buckets, their order, their limits and totals."""
+    views = history.views
+    for name in ("case_list", "work_queue"):
+        views.catch_up(name)
+    view = views["work_queue"]
+    on = days_ago(0)
+    busiest = view.overdue_by_caseworker(on)[0][0]
+    first = views["case_list"].list_cases(CaseQuery(per_page=100))
+    rows = [row for page in range(1, first.pages + 1)
+            for row in views["case_list"].list_cases(CaseQuery(page=page, per_page=100)).rows]
+    assert len(rows) == 250
+    mine = [i for row in rows for i in view.items_of(row.case_id)
+            if i.assignee == busiest and i.status == "PENDING"
+            and (i.expires_on is None or i.expires_on >= on)]
+    order = sorted(mine, key=lambda i: (i.due_on, i.rule_id, i.case_id.hex, i.key))
+    expected = {
+        "overdue": [i for i in order if i.overdue_from <= on],
+        "due_today": [i for i in order if i.due_on <= on < i.overdue_from],
+        "upcoming": [i for i in order if on < i.due_on <= on + timedelta(days=30)],
+    }
+    assert len(expected["overdue"]) > 3 and expected["upcoming"]
+
+    whole = view.queue(on, assignee=busiest, within_days=30, limit=10_000)
+    cut = view.queue(on, assignee=busiest, within_days=30, limit=3)
+
+    for bucket, items in expected.items():
+        assert list(getattr(whole, bucket)) == items
+        assert list(getattr(cut, bucket)) == items[:3]
+        assert getattr(whole, f"{bucket}_total") == getattr(cut, f"{bucket}_total") == len(items)
+
+
 def test_a_live_worker_keeps_views_current_and_a_standby_takes_over(
     services: Services,
 ) -> None:
