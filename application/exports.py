@@ -366,11 +366,13 @@ class Exporter:
 
 
 def record_export(cases: Cases, source: str, kind: str, file_format: str, filters: str,
-                  position: int, rows: int, sha256: str) -> int | None:
+                  position: int, rows: int, sha256: str, size: int | None = None
+                  ) -> int | None:
     """Record, in the current actor's name, a file of ``kind`` as of ``position``
-    (``source``: ``cli`` or ``dashboard``); returns the record's log position."""
+    (``source``: ``cli``, ``dashboard``, ``backup``, ``digest`` or ``import-report``;
+    ``size`` in bytes); returns the record's log position."""
     recordings = cases.save(Export.deliver(source, kind, file_format, filters, position, rows,
-                                           sha256))
+                                           sha256, size))
     return recordings[-1].notification.id if recordings else None
 
 

@@ -6,7 +6,9 @@ group activity (named by its subject, ``MENTOR:M370303-7K3Q9`` or
 personal data (a reveal, a look at someone else's case) and every export, one
 row each: an export with personal data in clear gets its row when it is
 revealed, and that row names the rows and SHA-256 of the file once it is
-delivered.
+delivered.  Backups, digests and the reports of ledger checks are ``Exported``
+rows too (``backup postgresql tar at position 1234, 5000 events, 2048000 bytes,
+sha256 …``).
 """
 
 from __future__ import annotations
@@ -183,11 +185,16 @@ class AuditLogProjection(Projection[AuditLogView]):
 
     @staticmethod
     def delivered_row(delivered: Any, tracking: Tracking) -> AuditRow:
-        """An export with personal data masked or left out: it concerns no one case."""
+        """A file that left the system without a reveal (an export with personal data
+        masked or left out, a backup, a digest, a ledger check's report): it concerns no
+        one case."""
         filters = f" [{delivered.filters}]" if delivered.filters else ""
-        detail = (f"{'export' if delivered.source == 'cli' else delivered.source} "
+        size = f", {delivered.size} bytes" if getattr(delivered, "size", None) is not None \
+            else ""
+        detail = (f"{DELIVERY_WORDS.get(delivered.source, delivered.source)} "
                   f"{delivered.kind} {delivered.file_format} at position {delivered.position}, "
-                  f"{delivered.rows} rows, sha256 {delivered.sha256}{filters}")
+                  f"{delivered.rows} {DELIVERY_UNITS.get(delivered.source, 'rows')}{size}, "
+                  f"sha256 {delivered.sha256}{filters}")
         return AuditRow(
             event_id=delivered.originator_id, case_id=UUID(int=0), version=0,
             topic=get_topic(type(delivered)), event="Exported", actor=delivered.actor,
@@ -227,6 +234,11 @@ def subject_detail(event: Any, subject: Any) -> str:
     reason = getattr(event, "reason", "")
     detail = "; ".join(p for p in parts if p) + (f": {reason}" if reason else "")
     return detail[:600]
+
+
+#: How an ``Exported`` row names where its file came from, and what its count counts.
+DELIVERY_WORDS = {"cli": "export", "import-report": "import report"}
+DELIVERY_UNITS = {"backup": "events", "digest": "streams"}
 
 
 def delivered_detail(detail: str, rows: int, sha256: str) -> str:

@@ -2,6 +2,8 @@
 
 from __future__ import annotations
 
+import getpass
+import hashlib
 from collections.abc import Iterator
 from pathlib import Path
 from uuid import uuid4
@@ -11,6 +13,7 @@ from flask import Flask
 from flask.testing import FlaskCliRunner
 from psycopg import sql
 
+from application.projections.audit_log import AuditQuery, AuditRow
 from application.projections.case_list import CaseQuery
 from domain.recording import Role, recording_as
 from tests.builders import enrolment
@@ -83,6 +86,8 @@ def test_a_restored_backup_rebuilds_its_views_and_passes_verify_and_the_digest(
     key, digest, backup = tmp_path / "digest.key", tmp_path / "digest.json", tmp_path / "hw.bak"
     assert runner.invoke(args=["digest", "new-key", str(key)]).exit_code == 0
     ok(runner, "digest", "export", str(digest), "--key-file", str(key))
+    # The backup's own record in the audit log comes after the position it copies.
+    events = app.extensions["homeward"].cases.recorder.max_notification_id()
 
     said = ok(runner, "backup", str(backup))
     restored, target_runner = target
@@ -91,13 +96,51 @@ def test_a_restored_backup_rebuilds_its_views_and_passes_verify_and_the_digest(
 
     assert "backed up" in said and backup.is_file()
     assert not list(tmp_path.glob(".hw.bak.*"))  # no partial file left behind
-    events = app.extensions["homeward"].cases.recorder.max_notification_id()
     assert f"{events} events" in told and "projections rebuild all" in told
     assert "verified" in ok(target_runner, "verify", "--views")
     assert "digest holds" in ok(target_runner, "digest", "check", str(digest), "--key-file",
                                 str(key))
     assert listed(restored) == numbers
     assert restored.extensions["homeward"].accounts.find("cw.backup") is not None
+
+
+def exported(app: Flask) -> list[AuditRow]:
+    """The shell user's ``Exported`` rows of the audit log."""
+    services = app.extensions["homeward"]
+    services.views.catch_up("audit_log")
+    page = services.views["audit_log"].list_entries(
+        AuditQuery(actor=f"shell:{getpass.getuser()}", per_page=100))
+    return [row for row in page.rows if row.event == "Exported"]
+
+
+def test_a_backup_is_in_the_audit_log_after_the_position_it_copied(
+        source: tuple[Flask, FlaskCliRunner], target: tuple[Flask, FlaskCliRunner],
+        store_url: str, tmp_path: Path) -> None:
+    app, runner = source
+    record_cases(app, count=2)
+    recorder = app.extensions["homeward"].cases.recorder
+    copied = recorder.max_notification_id()
+    backup, audit = tmp_path / "hw.bak", tmp_path / "audit.csv"
+
+    ok(runner, "backup", str(backup))
+    (row,) = exported(app)
+    ok(runner, "export", "audit", "--out", str(audit))
+
+    kind = "sqlite sqlite3" if store_url.startswith("sqlite") else "postgresql tar"
+    data = backup.read_bytes()
+    assert (row.actor_role, row.case_id.int) == ("system", 0)
+    assert row.detail == (
+        f"backup {kind} at position {copied}, {copied} events, {len(data)} bytes, "
+        f"sha256 {hashlib.sha256(data).hexdigest()} [file={backup}]")
+    assert row.notification_id == copied + 1
+    assert row.detail in audit.read_text("utf-8-sig")
+    # The restored store is the store as copied: without the backup's own record.
+    restored, target_runner = target
+    ok(target_runner, "restore", str(backup))
+    ok(target_runner, "projections", "rebuild", "all")
+    assert restored.extensions["homeward"].cases.recorder.max_notification_id() == copied
+    assert exported(restored) == []
+    assert "verified" in ok(target_runner, "verify", "--views")
 
 
 def test_a_restore_over_a_store_that_holds_data_is_refused(

@@ -15,7 +15,12 @@ builds them again from the log.
   are made by the same code that made the source's.
 
 Either way the file is written under a hidden name beside the target and
-renamed when complete.  Events stay encrypted: restoring needs the same
+renamed when complete.  Then the backup is recorded in the audit log, in the
+shell login's name (an ``Export`` of source ``backup``: kind ``sqlite`` or
+``postgresql``, the log position copied, its events, bytes and SHA-256).  The
+record is an event after the position copied, so the backup never holds it
+and a store restored from it lacks it; a backup that cannot be recorded is
+removed.  Events stay encrypted: restoring needs the same
 ``HOMEWARD_CIPHER_KEY`` and ``HOMEWARD_IDENTITY_KEY`` (docs/operations.md).
 """
 
@@ -40,6 +45,7 @@ from flask.cli import with_appcontext
 from psycopg import sql
 
 from web.cli.case import lang_option
+from web.cli.export import record_file
 from web.cli.messages import InvestigationCommandError, say
 
 SQLITE_MAGIC = b"SQLite format 3\x00"
@@ -75,23 +81,32 @@ def backup_command(out: str) -> None:
       homeward backup /backup/homeward-2024-12-31.tar         # on PostgreSQL
     """
     services = _services()
-    target = Path(out)
+    target = Path(out).absolute()
     fd, name = tempfile.mkstemp(dir=target.parent, prefix=f".{target.name}.",
                                 suffix=".partial")
     os.close(fd)
     partial = Path(name)
     try:
         if services.settings.is_postgres:
-            events = _backup_postgres(services.settings, _events_table(services), partial)
+            kind, file_format = "postgresql", "tar"
+            events, position = _backup_postgres(services.settings, _events_table(services),
+                                                partial)
         else:
-            events = _backup_sqlite(_events_file(services.settings), _events_table(services),
-                                    partial)
+            kind, file_format = "sqlite", "sqlite3"
+            events, position = _backup_sqlite(_events_file(services.settings),
+                                              _events_table(services), partial)
         os.replace(partial, target)
     except (OSError, sqlite3.Error, psycopg.Error) as error:
         raise BackupError("backup_failed", _lang(), error=_one_line(error)) from None
     finally:
         with suppress(FileNotFoundError):
             partial.unlink()
+    try:  # once the copy is complete: the record lies after the position copied
+        record_file(services.cases, target, "backup", kind, file_format, position, events,
+                    f"file={target}")
+    except Exception as error:  # the file is removed: no backup leaves unrecorded
+        raise BackupError("backup_failed", _lang(),
+                          error=f"not recorded in the audit log: {_one_line(error)}") from None
     click.echo(say("backup_done", _lang(), events=events, out=out,
                    size=target.stat().st_size))
 
@@ -150,7 +165,8 @@ def _events_file(settings: Any) -> Path:
 # --- SQLite -----------------------------------------------------------------------
 
 
-def _backup_sqlite(events_file: Path, events_table: str, partial: Path) -> int:
+def _backup_sqlite(events_file: Path, events_table: str, partial: Path) -> tuple[int, int]:
+    """The events copied and the log position (the last notification id) of the copy."""
     with closing(sqlite3.connect(events_file, timeout=30)) as source, \
             closing(sqlite3.connect(partial)) as copy:
         source.backup(copy, pages=4096)
@@ -158,7 +174,9 @@ def _backup_sqlite(events_file: Path, events_table: str, partial: Path) -> int:
         copy.execute("PRAGMA journal_mode=DELETE")
         if copy.execute("PRAGMA quick_check").fetchone()[0] != "ok":
             raise sqlite3.DatabaseError("the copy fails PRAGMA quick_check")
-        return _sqlite_events(copy, events_table)
+        events = _sqlite_events(copy, events_table)
+        position = copy.execute(f'SELECT MAX(rowid) FROM "{events_table}"').fetchone()[0]
+        return events, int(position or 0)
 
 
 def _sqlite_events(conn: sqlite3.Connection, events_table: str) -> int:
@@ -217,7 +235,8 @@ def _store_tables(conn: psycopg.Connection, schema: str) -> dict[str, list[str]]
     return tables
 
 
-def _backup_postgres(settings: Any, events_table: str, partial: Path) -> int:
+def _backup_postgres(settings: Any, events_table: str, partial: Path) -> tuple[int, int]:
+    """The events copied and the log position (the last notification id) of the copy."""
     conn, schema = _connect(settings)
     manifest: dict[str, Any] = {"format": FORMAT, "version": 1, "store": "postgresql",
                                 "schema": schema, "taken_at": datetime.now(UTC).isoformat(),
@@ -228,6 +247,8 @@ def _backup_postgres(settings: Any, events_table: str, partial: Path) -> int:
         tables = _store_tables(conn, schema)
         if events_table not in tables:
             raise psycopg.DatabaseError(f"no {schema}.{events_table} table: not a Homeward store")
+        position = conn.execute(sql.SQL("SELECT MAX(notification_id) FROM {}.{}").format(
+            sql.Identifier(schema), sql.Identifier(events_table))).fetchone()[0]  # type: ignore[index]
         for table, columns in tables.items():
             path, digest = Path(scratch) / f"{table}.copy", hashlib.sha256()
             with conn.cursor() as cur, path.open("wb") as out:
@@ -247,7 +268,8 @@ def _backup_postgres(settings: Any, events_table: str, partial: Path) -> int:
         info = tarfile.TarInfo("manifest.json")
         info.size = len(data)
         archive.addfile(info, io.BytesIO(data))
-    return next(t["rows"] for t in manifest["tables"] if t["name"] == events_table)
+    events = next(t["rows"] for t in manifest["tables"] if t["name"] == events_table)
+    return events, int(position or 0)
 
 
 def _restore_postgres(source: Path, settings: Any, events_table: str, force: bool

@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import getpass
+import hashlib
 import sys
 from collections.abc import Callable, Iterator
 from contextlib import ExitStack, contextmanager
@@ -20,6 +21,7 @@ from application.exports import (
     ExportPlan,
     authorise_reveal,
     check_filter,
+    record_export,
     scope_to_account,
 )
 from domain.errors import DomainError
@@ -216,6 +218,28 @@ def shell_actor() -> tuple[str, Role]:
     except (KeyError, OSError):  # no name for the process's user id (a bare container)
         login = "unknown"
     return f"shell:{login}"[:64], Role.SYSTEM
+
+
+def record_file(cases: Any, path: Path, source: str, kind: str, file_format: str,
+                position: int, rows: int, filters: str = "") -> str:
+    """Record, in the shell login's name, a file the command line wrote that is not an
+    export (a backup, a digest) with its size and SHA-256; returns the SHA-256.
+
+    A file whose record cannot be saved is removed: nothing leaves unrecorded.
+    """
+    try:
+        digest, size = hashlib.sha256(), 0
+        with path.open("rb") as file:
+            while chunk := file.read(1 << 20):
+                digest.update(chunk)
+                size += len(chunk)
+        with recording_as(*shell_actor()):
+            record_export(cases, source, kind, file_format, filters[:500], position, rows,
+                          digest.hexdigest(), size)
+    except BaseException:
+        path.unlink(missing_ok=True)
+        raise
+    return digest.hexdigest()
 
 
 def _record(exporter: Exporter, plan: ExportPlan, file_format: str, rows: int, digest: str,

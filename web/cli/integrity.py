@@ -24,6 +24,7 @@ from application.integrity import (
     verify_stream,
 )
 from web.cli.case import lang_option
+from web.cli.export import record_file
 from web.cli.messages import InvestigationCommandError, say
 
 
@@ -130,7 +131,7 @@ def new_key_command(key_file: str) -> None:
 @lang_option
 @with_appcontext
 def export_digest_command(out: str, key_file: str | None) -> None:
-    """Write a signed digest of every stream's head.
+    """Write a signed digest of every stream's head (recorded in the audit log).
 
     \b
     Example:
@@ -143,6 +144,12 @@ def export_digest_command(out: str, key_file: str | None) -> None:
     document = {**json.loads(payload), "taken_at": datetime.now(UTC).isoformat(),
                 "signature": sign(payload, key)}
     Path(out).write_text(json.dumps(document, indent=1), "utf-8")
+    try:  # a new stream after the position: no head the digest names changes
+        record_file(cases, Path(out), "digest", "heads", "json", position, len(stream_heads),
+                    f"file={Path(out).absolute()}")
+    except Exception as error:  # the file is removed: no digest leaves unrecorded
+        raise InvestigationCommandError("digest_not_recorded", _lang(),
+                                        error=" ".join(str(error).split())) from None
     click.echo(say("digest_written", _lang(), streams=len(stream_heads), position=position))
 
 

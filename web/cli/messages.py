@@ -61,6 +61,10 @@ MESSAGES: dict[str, dict[str, str]] = {
         "zh": "摘要签名无效（文件被改动或密钥不符）",
         "en": "the digest's signature does not match (file changed or wrong key)",
     },
+    "digest_not_recorded": {
+        "zh": "摘要未能记入审计日志，文件已删除：{error}",
+        "en": "the digest could not be recorded in the audit log; the file is removed: {error}",
+    },
     "digest_key_missing": {
         "zh": "缺少摘要密钥：请设置 HOMEWARD_DIGEST_KEY_FILE 或使用 --key-file",
         "en": "no digest key: set HOMEWARD_DIGEST_KEY_FILE or pass --key-file",

@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import hashlib
 import tempfile
 from pathlib import Path
 from typing import Any
@@ -11,6 +12,7 @@ from flask_wtf.csrf import CSRFError, validate_csrf
 from werkzeug.wrappers import Response as BaseResponse
 from wtforms import ValidationError
 
+from application.exports import record_export
 from application.ledger.columns import Header
 from application.ledger.importer import LedgerImport, Outcome, RowResult, Status
 from application.ledger.imports import ledger_import
@@ -117,8 +119,17 @@ def check(sha256: str) -> Any:
 @bp.get("/<sha256>/report.xlsx")
 @roles_required(Role.SUPERVISOR)
 def report(sha256: str) -> Response:
-    """The copy of the file with each row's result (it holds what the file held)."""
+    """The copy of the file with each row's result (it holds what the file held).
+
+    Each download is in the audit log, in the reader's name: the kind of ledger,
+    the uploaded file's SHA-256 and sheet, the log position the rows were checked
+    at, the rows, and the size and SHA-256 of the bytes served.
+    """
+    from web import current_services
+
     ledger, sheet, mapping = _asked(sha256)
+    cases = current_services().cases
+    position = cases.recorder.max_notification_id() or 0
     try:
         outcome = _importer(mapping).run(ledger, sheet, dry_run=True)
     except LedgerFileError:
@@ -128,6 +139,9 @@ def report(sha256: str) -> Response:
         write_report(ledger, outcome, {r.row: note(r, _kind()) for r in outcome.rows},
                      _("Import result"), out)
         body = out.read_bytes()
+    record_export(cases, "import-report", _kind().name, "xlsx",
+                  f"file={ledger.sha256}; sheet={outcome.sheet}"[:500], position,
+                  len(outcome.rows), hashlib.sha256(body).hexdigest(), len(body))
     name = f"{Path(ledger.name).stem}-report.xlsx"
     return Response(body, mimetype=XLSX, headers={
         "Content-Disposition": f"attachment; filename*=UTF-8''{_quote(name)}"})
