@@ -4,7 +4,8 @@ A signed digest of every stream's head (``homeward digest export``) and each
 download of a ledger check's result report (it holds the ledger's personal
 data) leave one ``Exported`` row naming who took it, as of which log position,
 and the size and SHA-256 of the bytes delivered; ``homeward export audit``
-shows the same row.  (Backups: ``tests/e2e/test_backup_restore.py``.)
+shows the same row.  A backup or digest the store refuses to record (a trigger
+refuses the record) is removed.  (Backups' rows: ``tests/e2e/test_backup_restore.py``.)
 """
 
 from __future__ import annotations
@@ -13,14 +14,18 @@ import getpass
 import hashlib
 import json
 import re
+import sqlite3
+from contextlib import closing
 from pathlib import Path
+from urllib.parse import parse_qs, urlsplit
 
 from flask import Flask
+from psycopg import sql
 
 from application.projections.audit_log import AuditQuery, AuditRow
 from domain.recording import Role, recording_as
 from tests.builders import enrolment
-from tests.conftest import AuthActions, add_accounts
+from tests.conftest import AuthActions, add_accounts, pg_connect
 from tests.ledgers import write_xlsx
 
 
@@ -103,3 +108,48 @@ def test_each_download_of_a_ledger_checks_report_leaves_one_audit_row(
         ), row.detail
     listed = audit_export(store_app, tmp_path / "audit.csv")
     assert all(row.detail in listed for row in rows)
+
+
+def refuse_records(app: Flask, store_url: str) -> None:
+    """Make the store itself refuse every record of a delivered file (a trigger)."""
+    table = str(services(app).cases.recorder.events_table_name).split(".")[-1]
+    topic = "domain.export_log:Export.Delivered"
+    if store_url.startswith("sqlite"):
+        with closing(sqlite3.connect(store_url.removeprefix("sqlite:///"))) as conn:
+            conn.execute(f'CREATE TRIGGER refuse_records BEFORE INSERT ON "{table}" '
+                         f"WHEN NEW.topic = '{topic}' BEGIN SELECT RAISE(ABORT, 'refused'); END")
+            conn.commit()
+        return
+    schema = parse_qs(urlsplit(store_url).query)["schema"][0]
+    with pg_connect() as conn:
+        conn.execute(sql.SQL(
+            "CREATE FUNCTION {}.refuse_records() RETURNS trigger LANGUAGE plpgsql AS "
+            "$$ BEGIN RAISE EXCEPTION 'refused'; END $$").format(sql.Identifier(schema)))
+        conn.execute(sql.SQL(
+            "CREATE TRIGGER refuse_records BEFORE INSERT ON {}.{} FOR EACH ROW "
+            "WHEN (NEW.topic = {}) EXECUTE FUNCTION {}.refuse_records()").format(
+                sql.Identifier(schema), sql.Identifier(table), sql.Literal(topic),
+                sql.Identifier(schema)))
+
+
+def test_a_backup_or_digest_whose_record_cannot_be_saved_is_removed(
+    store_app: Flask, store_url: str, tmp_path: Path
+) -> None:
+    with recording_as("cw-1", Role.CASEWORKER, "req-1"):
+        services(store_app).cases.enrol_case(**enrolment())
+    runner = store_app.test_cli_runner()
+    key, digest, backup = tmp_path / "digest.key", tmp_path / "digest.json", tmp_path / "hw.bak"
+    assert runner.invoke(args=["digest", "new-key", str(key)]).exit_code == 0
+    refuse_records(store_app, store_url)
+
+    backed_up = runner.invoke(args=["backup", str(backup), "--lang", "en"])
+    digested = runner.invoke(args=["digest", "export", str(digest), "--key-file", str(key),
+                                   "--lang", "en"])
+
+    assert backed_up.exit_code == 1, backed_up.output
+    assert "backup failed, no file written: not recorded in the audit log" in backed_up.output
+    assert digested.exit_code == 1, digested.output
+    assert "could not be recorded in the audit log" in digested.output
+    assert not backup.exists() and not digest.exists()
+    assert not list(tmp_path.glob(".hw.bak.*"))
+    assert delivered(store_app, f"shell:{getpass.getuser()}") == []
