@@ -108,6 +108,8 @@ def test_each_download_of_a_ledger_checks_report_leaves_one_audit_row(
         ), row.detail
     listed = audit_export(store_app, tmp_path / "audit.csv")
     assert all(row.detail in listed for row in rows)
+    services(store_app).views.rebuild("audit_log")
+    assert [row.detail for row in delivered(store_app, "sup.li")] == [row.detail for row in rows]
 
 
 def refuse_records(app: Flask, store_url: str) -> None:
