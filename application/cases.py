@@ -24,6 +24,7 @@ from application.activities import ActivityCommands
 from application.errors import CaseNotFoundError, ConcurrentEditError
 from application.identity import identity_value, keyed_hasher
 from application.integrity import ChainBreak, ChainedRecord, verify_stream
+from application.mentor_places import MentorPlaceCommands, active_pairings
 from application.money import MoneyCommands
 from application.projections.case_list import name_birth_value, phone_value
 from application.queries import CaseState, case_state
@@ -35,6 +36,7 @@ from application.transcodings import DateAsISO
 from domain.access_log import CaseLookup
 from domain.case import Case
 from domain.errors import DuplicateError
+from domain.mentor_places import MentorPlaces
 from domain.reveals import Disclosure
 from domain.rules import RuleBook
 from domain.uniqueness import UniqueKey
@@ -73,8 +75,8 @@ class DuplicateKeys:
 Screen = Callable[[DuplicateKeys], str | None]
 
 
-class Cases(ActivityCommands, RegistryCommands, MoneyCommands, TargetCommands,
-            Application):
+class Cases(ActivityCommands, RegistryCommands, MentorPlaceCommands, MoneyCommands,
+            TargetCommands, Application):
     """Records what happens in returnees' cases."""
 
     name = "cases"
@@ -204,10 +206,15 @@ class Cases(ActivityCommands, RegistryCommands, MoneyCommands, TargetCommands,
         return self._update(case_id, expected_version, change)
 
     def assign_mentor(self, case_id: UUID, expected_version: int, **fields: Any) -> Saved:
-        """Pair the person with an active mentor of the registry."""
+        """Pair the person with an active mentor of the registry who has a place free."""
         fields = self.mentor_choice(fields)
-        return self._update(case_id, expected_version,
-                            lambda c, _: c.assign_mentor(rules=self.rules, **fields))
+
+        def change(case: Case, claims: list[Any]) -> str:
+            ref = case.assign_mentor(rules=self.rules, **fields)
+            claims.append(self.take_mentor_place(case, ref))
+            return ref
+
+        return self._update(case_id, expected_version, change)
 
     def hold_mentoring_session(self, case_id: UUID, expected_version: int,
                                **fields: Any) -> Saved:
@@ -216,8 +223,14 @@ class Cases(ActivityCommands, RegistryCommands, MoneyCommands, TargetCommands,
                             lambda c, _: c.hold_mentoring_session(**fields))
 
     def release_mentor(self, case_id: UUID, expected_version: int, **fields: Any) -> Saved:
-        """End a mentor pairing."""
-        return self._update(case_id, expected_version, lambda c, _: c.release_mentor(**fields))
+        """End a mentor pairing; the mentor's place is free again."""
+
+        def change(case: Case, claims: list[Any]) -> None:
+            active = active_pairings(case)
+            case.release_mentor(**fields)
+            claims.extend(self.free_mentor_places(case, active))
+
+        return self._update(case_id, expected_version, change)
 
     def register_business(self, case_id: UUID, expected_version: int, **fields: Any) -> Saved:
         """Record a business licence (an incubator named must be in the registry)."""
@@ -289,10 +302,12 @@ class Cases(ActivityCommands, RegistryCommands, MoneyCommands, TargetCommands,
         return self._update(case_id, expected_version, lambda c, _: c.reassign(**fields))
 
     def close_case(self, case_id: UUID, expected_version: int, **fields: Any) -> Saved:
-        """Close the case; its ID number becomes free for a new case."""
+        """Close the case; its ID number and its mentors' places become free."""
 
-        def change(case: Case, claims: list[UniqueKey]) -> None:
+        def change(case: Case, claims: list[Any]) -> None:
+            active = active_pairings(case)
             case.close(**fields)
+            claims.extend(self.free_mentor_places(case, active))
             identity = self._key("identity", self._identity(case))
             identity.release(case.id)
             claims.append(identity)
@@ -504,7 +519,7 @@ class Cases(ActivityCommands, RegistryCommands, MoneyCommands, TargetCommands,
 
 
 #: The aggregates whose events ``Cases.save`` collects without the library's checks.
-_OWN_AGGREGATES = frozenset({Case, UniqueKey})
+_OWN_AGGREGATES = frozenset({Case, UniqueKey, MentorPlaces})
 
 
 def _replay(aggregate: Any, events: Iterable[Any]) -> Any:

@@ -16,6 +16,7 @@ from psycopg import sql
 from application.accounts import Accounts
 from application.cases import Cases
 from application.decoding import StreamRows
+from application.mentor_places import mentees_in
 from application.rulesets import load_rule_book
 from infrastructure.accounts import account_store
 from infrastructure.log_rows import stream_rows
@@ -63,6 +64,7 @@ def bootstrap(settings: Settings) -> Services:
                 rules=rules,
             )
             views = build_views(settings, cases)
+            cases.current_mentees = mentees_in(views["registries"])
             store = account_store(settings, views.db.engine, views.db.metadata)
     except UNREACHABLE as error:
         if cases is not None:

@@ -144,7 +144,7 @@ def _later_steps(rng: random.Random, worker: str, district: str, day: date,
     yield worker, Role.CASEWORKER, "assess_needs", dict(
         occurred_on=when, stage=rng.choice(["IDEA", "PREPARING"]), needs=needs)
     if resources is not None and "MENTOR" in needs and rng.random() < 0.8:
-        yield from _mentoring(rng, worker, resources.mentors[district], when, end)
+        yield from _mentoring(rng, worker, resources, district, when, end)
     if rng.random() < 0.7 and (when := advance(5, 40)) is not None:
         course = rng.choice(["GYB", "SYB", "SYB", "ONLINE_BUSINESS"])
         ref = f"t{rng.randint(0, 10**9)}"
@@ -192,14 +192,17 @@ def _later_steps(rng: random.Random, worker: str, district: str, day: date,
             reached=rng.random() < 0.9, summary=rng.choice(FOLLOW_UP_NOTES))
 
 
-def _mentoring(rng: random.Random, worker: str, mentors: list[str], assigned: date,
-               end: date) -> Iterator[Step]:
-    """A pairing with a mentor of the district's pool (a 1+N group), sessions, sometimes an end."""
+def _mentoring(rng: random.Random, worker: str, resources: DemoResources, district: str,
+               assigned: date, end: date) -> Iterator[Step]:
+    """A pairing with a mentor of the district's pool who has a place free (a 1+N group),
+    sessions, sometimes an end."""
+    mentors = resources.free_mentors(district)
     if not mentors or (assigned := assigned + timedelta(days=rng.randint(3, 20))) > end:
         return
-    ref = f"p{rng.randint(0, 10**9)}"
+    ref, mentor = f"p{rng.randint(0, 10**9)}", rng.choice(mentors)
+    resources.places_taken[mentor] += 1
     yield worker, Role.CASEWORKER, "assign_mentor", dict(
-        occurred_on=assigned, pairing_ref=ref, mentor_id=rng.choice(mentors),
+        occurred_on=assigned, pairing_ref=ref, mentor_id=mentor,
         group_ref=rng.choice(MENTOR_GROUPS))
     day = assigned
     for _ in range(rng.randint(0, 6)):
@@ -210,6 +213,7 @@ def _mentoring(rng: random.Random, worker: str, mentors: list[str], assigned: da
             occurred_on=day, pairing_ref=ref, mode=rng.choice(["VISIT", "PHONE", "ONLINE"]),
             minutes=rng.choice([20, 45, 60, 90]), topics=["MARKETING"])
     if rng.random() < 0.2 and (day := day + timedelta(days=30)) <= end:
+        resources.places_taken[mentor] -= 1
         yield worker, Role.CASEWORKER, "release_mentor", dict(
             occurred_on=day, pairing_ref=ref, reason="COMPLETED")
 

@@ -11,7 +11,7 @@ are in rule set CN@4.  Keys are fixed, so loading twice adds nothing.
 from __future__ import annotations
 
 import random
-from collections import defaultdict
+from collections import Counter, defaultdict
 from dataclasses import dataclass, field
 from datetime import date, timedelta
 from typing import Any
@@ -52,6 +52,14 @@ class DemoResources:
     mentors: dict[str, list[str]] = field(default_factory=lambda: defaultdict(list))
     incubators: dict[str, list[str]] = field(default_factory=lambda: defaultdict(list))
     revoke: list[tuple[str, str]] = field(default_factory=list)
+    #: Each mentor's places, and how many the histories made so far hold.
+    capacity: dict[str, int] = field(default_factory=dict)
+    places_taken: Counter[str] = field(default_factory=Counter)
+
+    def free_mentors(self, county: str) -> list[str]:
+        """The county's mentors with a place free (pairing beyond it is refused)."""
+        return [key for key in self.mentors[county]
+                if self.places_taken[key] < self.capacity.get(key, 0)]
 
     def provider(self, county: str, on: date) -> str:
         """The provider that ran the county's classes on ``on``."""
@@ -119,6 +127,7 @@ def _city(cases: Cases, rng: random.Random, found: DemoResources, city: str, pre
         _once(cases, "MENTOR", key, name=person, level=level, district=city,
               specialties=specialties, industries=industries, capacity=capacity,
               organisation=f"{name}{organisation}")
+        found.capacity[key] = capacity
         for county in counties:
             found.mentors[county].append(key)
     for n, (title, kind) in enumerate(_incubators(city)):

@@ -81,6 +81,8 @@ ERRORS: dict[str, LazyString] = {
     "above_planned/plain": _l("Must not exceed the planned hours."),
     "below_attended": _l("Must not be below the hours attended."),
     "already_paired": _l("This mentor is already paired with the case."),
+    "mentor_full": _l("This mentor has no place free: all %(capacity)s places are taken."),
+    "mentor_full/plain": _l("This mentor has no place free."),
     "released": _l("This mentor pairing has ended."),
     "closed": _l("This business has closed."),
     # Corrections.

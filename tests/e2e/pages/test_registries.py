@@ -312,12 +312,59 @@ def test_an_unknown_mentor_is_refused_beside_the_field(
     assert position(app) == before
 
 
+def a_full_mentor(app: Flask) -> str:
+    """A mentor with one place, taken by another case."""
+    cases = cases_of(app)
+    mentor = a_mentor(cases, capacity=1)
+    _, other = a_case(app)
+    with recording_as("cw.zhang", Role.CASEWORKER):
+        cases.assign_mentor(other.case_id, 1, occurred_on=date(2015, 3, 1), mentor_id=mentor)
+    return mentor
+
+
+def test_a_mentor_without_a_place_free_is_refused_beside_the_field(
+    app: Flask, login_as: Callable[[str], Any],
+) -> None:
+    mentor = a_full_mentor(app)
+    case_no, _ = a_case(app)
+    settled(app)
+    auth = login_as("caseworker")
+    before = position(app)
+    form = {"occurred_on": "2015-03-01", "mentor_id": mentor, "expected_version": "1"}
+
+    answer = post(auth, f"/cases/{case_no}/assign-mentor", form)
+    english = post(auth, f"/cases/{case_no}/assign-mentor?lang=en", form)
+
+    assert answer.status_code == english.status_code == 422
+    assert re.search(r'id="mentor_id-error"[^>]*>该导师的结对名额已满：1 个名额均已占用。<',
+                     page(answer))
+    assert re.search(r'id="mentor_id-error"[^>]*>This mentor has no place free: all 1 places '
+                     r'are taken.<', page(english))
+    assert position(app) == before
+
+
+def test_the_api_refuses_a_mentor_without_a_place_free_with_the_field_named(
+    app: Flask, client: FlaskClient, tokens: dict[str, dict[str, str]],
+) -> None:
+    mentor = a_full_mentor(app)
+    case_no, _ = a_case(app)
+    before = position(app)
+
+    answer = client.post(f"/api/v1/cases/{case_no}/assign-mentor", headers=tokens["caseworker"],
+                         json={"expected_version": 1, "occurred_on": "2015-03-01",
+                               "mentor_id": mentor})
+
+    assert answer.status_code == 422
+    assert list(answer.get_json()["errors"]) == ["mentor_id"]
+    assert position(app) == before
+
+
 # ---------------------------------------------------------------- mentor load
 def test_mentor_load_shows_mentees_by_group_sessions_and_overdue(
     app: Flask, login_as: Callable[[str], Any],
 ) -> None:
     cases = cases_of(app)
-    mentor = a_mentor(cases, capacity=1)
+    mentor = a_mentor(cases, capacity=2)
     case_no, saved = a_case(app)
     with recording_as("cw.zhang", Role.CASEWORKER):
         paired = cases.assign_mentor(saved.case_id, 1, occurred_on=date(2015, 3, 1),
@@ -325,6 +372,8 @@ def test_mentor_load_shows_mentees_by_group_sessions_and_overdue(
     other_no, other = a_case(app)
     with recording_as("cw.zhang", Role.CASEWORKER):
         cases.assign_mentor(other.case_id, 1, occurred_on=date(2015, 3, 1), mentor_id=mentor)
+    with recording_as("sup.li", Role.SUPERVISOR):  # fewer places than mentees: flagged
+        cases.change_entry(cases.find_entry("MENTOR", mentor).entry_id, 1, capacity=1)
     settled(app)
     auth = login_as("supervisor")
 
