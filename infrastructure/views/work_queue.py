@@ -2,7 +2,9 @@
 
 from __future__ import annotations
 
+from dataclasses import fields
 from datetime import date, timedelta
+from typing import Any
 from uuid import UUID
 
 from eventsourcing.persistence import Tracking
@@ -29,6 +31,9 @@ from application.projections.work_queue import Queue, QueueItem, WorkQueueView
 from domain.followups import SERVICE_RULES, DueItem, ItemStatus
 from infrastructure.views.base import SQLView
 
+#: A queue item's fields in order: its columns are selected in this order.
+ITEM_FIELDS = tuple(f.name for f in fields(QueueItem))
+
 
 class SQLWorkQueueView(SQLView, WorkQueueView):
     """``work_queue_gN``: one row per item."""
@@ -54,8 +59,11 @@ class SQLWorkQueueView(SQLView, WorkQueueView):
             Column("status", String(10), nullable=False),
             Column("closed_version", Integer),
             Column("closed_on", Date),
-            Index(f"ix_{name}_assignee", "assignee", "status", "due_on"),
-            Index(f"ix_{name}_district", "district", "status", "due_on"),
+            # A queue's conditions are all in these indexes: its counts read nothing else.
+            Index(f"ix_{name}_assignee", "assignee", "status", "due_on", "overdue_from",
+                  "expires_on"),
+            Index(f"ix_{name}_district", "district", "status", "due_on", "overdue_from",
+                  "expires_on"),
         )
         return {"items": table}
 
@@ -68,29 +76,37 @@ class SQLWorkQueueView(SQLView, WorkQueueView):
     def queue(self, on: date, *, assignee: str | None = None,
               districts: tuple[str, ...] = (), within_days: int = 7,
               limit: int = 100) -> Queue:
-        # One range of the (assignee | district, status, due_on) index holds all three
-        # buckets: every item due by the end of the window; each is sorted out here.
-        last = on + timedelta(days=within_days)
+        # Every condition is in the (assignee | district, status, due_on, overdue_from,
+        # expires_on) index: the counts read the index alone, in one pass for all three
+        # buckets, and each bucket's rows are its first ``limit`` in due order.
         with self.reading() as (conn, tables):
             table = tables["items"]
-            where = [table.c.status == "PENDING", table.c.due_on <= last,
+            scope = [table.c.status == "PENDING",
                      or_(table.c.expires_on.is_(None), table.c.expires_on >= on)]
             if assignee is not None:
-                where.append(table.c.assignee == assignee)
+                scope.append(table.c.assignee == assignee)
             if districts:
-                where.append(table.c.district.in_(districts))
-            rows = conn.execute(select(table).where(and_(*where)).order_by(
-                table.c.due_on, table.c.rule_id, table.c.case_id, table.c.key)).all()
-        buckets: dict[str, list[QueueItem]] = {"overdue": [], "due_today": [], "upcoming": []}
-        totals = dict.fromkeys(buckets, 0)
-        for row in rows:
-            name = ("overdue" if row.overdue_from <= on else
-                    "due_today" if row.due_on <= on else "upcoming")
-            totals[name] += 1
-            if totals[name] <= limit:
-                buckets[name].append(QueueItem(**row._mapping))
-        return Queue(on=on, **{name: tuple(items) for name, items in buckets.items()},
-                     **{f"{name}_total": total for name, total in totals.items()})
+                scope.append(table.c.district.in_(districts))
+            buckets = {
+                "overdue": table.c.overdue_from <= on,
+                "due_today": and_(table.c.due_on <= on, table.c.overdue_from > on),
+                "upcoming": and_(table.c.due_on > on,
+                                 table.c.due_on <= on + timedelta(days=within_days)),
+            }
+            totals = conn.execute(
+                select(*(func.coalesce(func.sum(case((condition, 1), else_=0)), 0)
+                         for condition in buckets.values()))
+                .where(*scope, table.c.due_on <= on + timedelta(days=within_days))).one()
+            found: dict[str, Any] = {}
+            for (name, condition), total in zip(buckets.items(), totals, strict=True):
+                found[f"{name}_total"] = int(total)
+                found[name] = () if not total else tuple(
+                    QueueItem(*r) for r in conn.execute(
+                        select(*(table.c[field] for field in ITEM_FIELDS))
+                        .where(*scope, condition)
+                        .order_by(table.c.due_on, table.c.rule_id, table.c.case_id,
+                                  table.c.key).limit(limit)))
+        return Queue(on=on, **found)
 
     def overdue_by_caseworker(self, on: date,
                               districts: tuple[str, ...] = ()) -> list[tuple[str, int]]:
@@ -108,8 +124,9 @@ class SQLWorkQueueView(SQLView, WorkQueueView):
     def items_of(self, case_id: UUID) -> list[QueueItem]:
         with self.reading() as (conn, tables):
             table = tables["items"]
-            return [QueueItem(**r._mapping) for r in conn.execute(
-                select(table).where(table.c.case_id == case_id)
+            return [QueueItem(*r) for r in conn.execute(
+                select(*(table.c[field] for field in ITEM_FIELDS))
+                .where(table.c.case_id == case_id)
                 .order_by(table.c.due_on, table.c.key))]
 
     def timeliness(self, on: date, *, date_from: date = date.min, date_to: date = date.max,
