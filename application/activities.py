@@ -160,6 +160,29 @@ class ActivityCommands:
         raise StateConflictError("case_nos", "attendance_busy",
                                  "these cases are being changed right now; try again")
 
+    def withdraw_attendance(self: Cases, activity_id: UUID, case_no: str, *, reason: str,
+                            may_record: Reach = None) -> ActivitySaved:
+        """Withdraw one case's wrongly recorded attendance, on the case and the activity."""
+        number = check_case_no(case_no)
+        for _ in range(ATTEMPTS):
+            activity = self._activity(activity_id)
+            try:
+                case = self._get(case_id_for(number))
+            except CaseNotFoundError:
+                case = None
+            if case is None or (may_record is not None and not _in_reach(case, may_record)):
+                raise StateConflictError("case_no", "not_attended",
+                                         "the case is not among the attendees")
+            activity.withdraw_attendance(case_no=number, reason=reason)
+            case.withdraw_attendance(activity_id=str(activity.id), reason=reason)
+            try:
+                recordings = self.save(activity, case)
+            except IntegrityError:
+                continue  # the case or the activity moved on: judge again
+            return ActivitySaved(activity.id, activity.version, _position(recordings))
+        raise StateConflictError("case_no", "attendance_busy",
+                                 "these cases are being changed right now; try again")
+
     def get_activity(self: Cases, activity_id: UUID) -> ActivityState:
         """The activity as it stands."""
         return activity_state(self._activity(activity_id))

@@ -10,7 +10,7 @@ that nobody has attended yet can be cancelled; one that took place cannot.
 
 from __future__ import annotations
 
-from collections.abc import Iterable, Mapping
+from collections.abc import Iterable, Mapping, Sequence
 from dataclasses import dataclass
 from datetime import date, timedelta
 from enum import StrEnum
@@ -183,6 +183,19 @@ class Activity(AuditedAggregate):
             activity.recordings += (Recording(self.originator_version, found, self.actor,
                                               self.timestamp),)
 
+    # ------------------------------------------------------------- withdrawing
+    def withdraw_attendance(self, *, case_no: str, reason: str) -> None:
+        """Take a wrongly recorded attendee off the activity, with the reason why."""
+        if case_no not in self.attendees:
+            raise StateConflictError("case_no", "not_attended",
+                                     "the case is not among the attendees")
+        self._withdraw_attendance(occurred_on=today(), case_no=case_no,
+                                  reason=text(reason, "reason", max_len=500))
+
+    @event("AttendanceWithdrawn")
+    def _withdraw_attendance(self, occurred_on: date, case_no: str, reason: str) -> None:
+        self.attendees = tuple(n for n in self.attendees if n != case_no)
+
     # --------------------------------------------------------------- cancelling
     def cancel(self, *, reason: str) -> None:
         """Call the activity off; only before anyone's attendance is recorded."""
@@ -197,3 +210,19 @@ class Activity(AuditedAggregate):
     @event("Cancelled")
     def _cancel(self, occurred_on: date, reason: str) -> None:
         self.cancelled_reason = reason
+
+
+def counted_events(events: Sequence[Any]) -> list[Any]:
+    """A case's events (in stream order) without the attendances later withdrawn: what the
+    work queue and the indicators count (an attendance recorded again counts again)."""
+    if not any(type(e).__name__ == "AttendanceWithdrawn" for e in events):
+        return list(events)
+    attended: dict[str, int] = {}
+    dropped: set[int] = set()
+    for found in events:
+        name = type(found).__name__
+        if name == "ActivityAttended":
+            attended[found.activity_id] = found.originator_version
+        elif name == "AttendanceWithdrawn" and found.activity_id in attended:
+            dropped.add(attended.pop(found.activity_id))
+    return [e for e in events if e.originator_version not in dropped]

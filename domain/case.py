@@ -62,6 +62,7 @@ from domain.values import (
     optional_text,
     person_name,
     text,
+    today,
 )
 from domain.values import (
     case_no as check_case_no,
@@ -78,6 +79,7 @@ _REF_FIELDS = {
     "MentorAssigned": "pairing_ref", "MentoringSessionHeld": "pairing_ref",
     "MentorReleased": "pairing_ref", "BusinessRegistered": "business_ref",
     "JobsReported": "business_ref", "BusinessClosed": "business_ref",
+    "ActivityAttended": "activity_id",
 }
 
 
@@ -569,6 +571,18 @@ class Case(LoanCommands, SubsidyCommands, CaseChecks, AuditedAggregate):
         self.activities[activity_id] = Attendance(activity_id, kind, title, occurred_on,
                                                   district)
 
+    def withdraw_attendance(self, *, activity_id: str, reason: str) -> None:
+        """Withdraw a wrongly recorded attendance of a group activity, with the reason why."""
+        if activity_id not in self.activities:
+            raise StateConflictError("case_no", "not_attended",
+                                     "the case does not record this activity")
+        self._withdraw_attendance(occurred_on=today(), activity_id=activity_id,
+                                  reason=text(reason, "reason", max_len=500))
+
+    @event("AttendanceWithdrawn")
+    def _withdraw_attendance(self, occurred_on: date, activity_id: str, reason: str) -> None:
+        del self.activities[activity_id]
+
     # -------------------------------------------------------------- corrections
     class RecordCorrected(AuditedAggregate.Event):
         correction_ref: str
@@ -830,6 +844,10 @@ class Case(LoanCommands, SubsidyCommands, CaseChecks, AuditedAggregate):
         ref = getattr(event, _REF_FIELDS.get(name, "_"), None)
         contact = name in CONTACT_EVENTS or (name == "FollowUpRecorded" and event.reached)
         self.facts[event.originator_version] = (name, ref, values, contact)
+        if name == "AttendanceWithdrawn":  # the attendance no longer counts as a contact
+            for version, (was, about, kept, _) in list(self.facts.items()):
+                if was == "ActivityAttended" and about == event.activity_id:
+                    self.facts[version] = (was, about, kept, False)
 
     @property
     def last_contact_on(self) -> date:

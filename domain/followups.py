@@ -22,6 +22,7 @@ from enum import StrEnum
 from typing import Any
 from uuid import UUID
 
+from domain.activities import counted_events
 from domain.followup_rules import HANDLERS, Grant, note_contact
 from domain.rules import NATIONAL, RuleBook, RuleSet
 
@@ -121,7 +122,7 @@ def timely(status: str, due_on: date, window_days: int, closed_on: date | None,
 
 def due_items(events: Sequence[Any], rules: RuleBook) -> list[DueItem]:
     """Every work item of one case's stream, in a stable order (due_on, rule number, key)."""
-    ordered = sorted(events, key=lambda e: e.originator_version)
+    ordered = counted_events(sorted(events, key=lambda e: e.originator_version))
     if not ordered:
         return []
     corrected = corrected_dates(ordered)

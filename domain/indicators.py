@@ -49,6 +49,7 @@ from datetime import date
 from typing import Any
 from uuid import UUID
 
+from domain.activities import counted_events
 from domain.case import Case
 from domain.money import add_months
 from domain.values import Service, TrainingResult
@@ -131,7 +132,7 @@ def indicator_facts(events: Sequence[Any], months: int = START_WINDOW_MONTHS,
             districts[event.originator_version] = district
     if not isinstance(case, Case):
         return []
-    return _Reader(case, districts, months).read(ordered)
+    return _Reader(case, districts, months).read(counted_events(ordered))
 
 
 class _Reader:

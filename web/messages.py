@@ -165,6 +165,7 @@ ERRORS: dict[str, LazyString] = {
     "attendance_busy": _l("These cases are being changed right now; nothing was saved. Try "
                           "again."),
     "already_attended": _l("The case records this activity already."),
+    "not_attended": _l("The case is not among the activity's attendees."),
     "not_in_reach": _l("No case with this number is in your districts."),
     "transferred_out": _l("This case has moved to another district."),
 }

@@ -73,7 +73,7 @@ class ActivitiesProjection(Projection[ActivitiesView]):
 
     name = "activities"
     topics = (get_topic(Activity.Planned), get_topic(Activity.AttendanceRecorded),
-              get_topic(Activity.Cancelled))
+              get_topic(Activity.AttendanceWithdrawn), get_topic(Activity.Cancelled))
 
     def __init__(self, view: ActivitiesView, cases: Cases, size: int = 2_000) -> None:
         super().__init__(view)

@@ -39,7 +39,7 @@ if TYPE_CHECKING:
 
 #: The registry entries' and the activities' events: rows named by their subject.
 ENTRY_EVENTS = ("Registered", "Changed", "StatusChanged", "FilingRevoked", "FilingRestored")
-ACTIVITY_EVENTS = ("Planned", "AttendanceRecorded", "Cancelled")
+ACTIVITY_EVENTS = ("Planned", "AttendanceRecorded", "AttendanceWithdrawn", "Cancelled")
 SUBJECT_TOPICS = (*(get_topic(getattr(RegistryEntry, n)) for n in ENTRY_EVENTS),
                   *(get_topic(getattr(Activity, n)) for n in ACTIVITY_EVENTS))
 
@@ -227,6 +227,8 @@ def subject_detail(event: Any, subject: Any) -> str:
         parts.append("changed " + ", ".join(sorted(event.changes)))
     elif name == "StatusChanged":
         parts.append(f"status {event.status}")
+    elif name == "AttendanceWithdrawn":
+        parts.append(f"{event.case_no} withdrawn")
     elif name == "AttendanceRecorded":
         parts.append(", ".join(f"{o['case_no']} {o['status']}" + (f" ({o['code']})"
                                                                     if o.get("code") else "")

@@ -30,7 +30,7 @@ STATUS_NAMES = {
 }
 #: What each event of an activity's history is called.
 EVENTS = {"Planned": _l("Activity planned"), "AttendanceRecorded": _l("Attendance recorded"),
-          "Cancelled": _l("Cancelled")}
+          "AttendanceWithdrawn": _l("Attendance withdrawn"), "Cancelled": _l("Cancelled")}
 @dataclass(frozen=True)
 class Person:
     """An attendee or a refused case as a page shows it: its name only if readable."""

@@ -104,6 +104,13 @@ class CancelActivitySchema(FormSchema):
     reason = _text(500, required=True)
 
 
+class WithdrawAttendanceSchema(FormSchema):
+    """Withdrawing one case's wrongly recorded attendance: the case and the reason."""
+
+    case_no = _text(64, required=True)
+    reason = _text(500, required=True)
+
+
 class PickerSchema(FormSchema):
     """The attendee picker's search (query string of the activity page)."""
 

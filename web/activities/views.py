@@ -23,6 +23,7 @@ from web.activities.schemas import (
     PickerSchema,
     PlanActivitySchema,
     RecordAttendanceSchema,
+    WithdrawAttendanceSchema,
 )
 from web.cases.pages import district_choices, reach_prefix
 from web.cases.views import _errors
@@ -117,6 +118,26 @@ def record_attendance(activity_id: str) -> Page:
           "warning" if result.count("REFUSED") else "ok")
     return redirect(url_for("activities.show", activity_id=activity_id,
                             recording=result.version, _anchor="outcome"))
+
+
+@bp.post("/<activity_id>/withdraw")
+@roles_required(*WRITERS)
+def withdraw_attendance(activity_id: str) -> Page:
+    """Withdraw one case's wrongly recorded attendance, with the reason (on both streams)."""
+    who = account()
+    state = _writable(who, activity_id)
+    try:
+        fields = WithdrawAttendanceSchema().load(request.form)
+        saved = _services().cases.withdraw_attendance(state.activity_id, **fields,
+                                                      may_record=p.reach(who))
+    except ValidationError as error:
+        return _refused_page(who, state, _errors(error), 422)
+    except DomainError as error:
+        return _refused_page(who, state, {error.field: [domain_message(error)]},
+                             domain_status(error))
+    settle(saved)
+    flash(_("The attendance of %(case_no)s is withdrawn.", case_no=fields["case_no"]), "ok")
+    return redirect(url_for("activities.show", activity_id=activity_id))
 
 
 @bp.post("/<activity_id>/cancel")

@@ -16,6 +16,7 @@ from web.activities.schemas import (
     ActivitySearchSchema,
     CancelActivitySchema,
     PlanActivitySchema,
+    WithdrawAttendanceSchema,
 )
 from web.activities.views import WRITERS
 from web.api import bp
@@ -123,6 +124,21 @@ def cancel_activity(activity_id: str) -> Any:
                     "position": saved.notification_id})
 
 
+@bp.post("/activities/<activity_id>/withdraw")
+def withdraw_attendance(activity_id: str) -> Any:
+    """Withdraw one case's wrongly recorded attendance (``case_no`` and ``reason``)."""
+    who = _writer()
+    state = p.readable_activity(who, activity_id)
+    if not p.may_record(who, state):
+        abort(403)
+    body = WithdrawAttendanceSchema(unknown=RAISE).load(json_body())
+    saved = _services().cases.withdraw_attendance(state.activity_id, **body,
+                                                  may_record=p.reach(who))
+    settle(saved)
+    return jsonify({"activity_id": saved.activity_id.hex, "version": saved.version,
+                    "position": saved.notification_id})
+
+
 def activity_paths(spec: APISpec, responses: Any) -> None:
     """The activity routes in the OpenAPI document."""
     activity = {"in": "path", "name": "activity_id", "required": True,
@@ -131,6 +147,7 @@ def activity_paths(spec: APISpec, responses: Any) -> None:
     spec.components.schema("PlanActivityBody", schema=PlanActivitySchema)
     spec.components.schema("AttendanceBody", schema=AttendanceBody)
     spec.components.schema("CancelActivityBody", schema=CancelActivitySchema)
+    spec.components.schema("WithdrawAttendanceBody", schema=WithdrawAttendanceSchema)
 
     def body(name: str) -> dict[str, Any]:
         return {"required": True, "content": {"application/json": {"schema": {
@@ -154,6 +171,11 @@ def activity_paths(spec: APISpec, responses: Any) -> None:
         "requestBody": body("AttendanceBody"),
         "responses": _created("Recorded", responses("Nothing new saved", codes=writes),
                               keep_ok=True)}})
+    spec.path(path="/activities/{activity_id}/withdraw", operations={"post": {
+        "summary": "Withdraw one case's wrongly recorded attendance, with the reason",
+        "operationId": "withdraw_attendance", "parameters": [activity],
+        "requestBody": body("WithdrawAttendanceBody"),
+        "responses": responses("Withdrawn", codes=writes)}})
     spec.path(path="/activities/{activity_id}/cancel", operations={"post": {
         "summary": "Call an activity off before anyone's attendance is recorded",
         "operationId": "cancel_activity", "parameters": [activity],

@@ -25,6 +25,7 @@ EVENTS = {
     "JobsReported": _l("Jobs reported"), "BusinessClosed": _l("Business closed"),
     "FollowUpRecorded": _l("Follow-up recorded"), "ServiceDelivered": _l("Service delivered"),
     "ActivityAttended": _l("Activity attended"),
+    "AttendanceWithdrawn": _l("Attendance withdrawn"),
     "RecordCorrected": _l("Correction proposed"), "CorrectionApproved": _l("Correction approved"),
     "CorrectionRejected": _l("Correction rejected"),
     "TransferRequested": _l("Transfer requested"), "TransferDeclined": _l("Transfer declined"),

@@ -109,6 +109,7 @@ COMMANDS: dict[str, Command] = {c.name: c for c in (
 EVENT_TITLES: dict[str, LazyString] = {
     "Enrolled": _l("Enrolment"), "CaseTransferred": _l("Transfer accepted"),
     "ActivityAttended": _l("Activity attended"),
+    "AttendanceWithdrawn": _l("Attendance withdrawn"),
     **{c.event: c.title for c in COMMANDS.values() if c.event and c.event != "CaseTransferred"},
 }
 _ANY_STATE = frozenset({"correct-record", "approve-correction", "reject-correction"})

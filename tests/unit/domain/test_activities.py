@@ -181,6 +181,29 @@ def test_an_activity_counts_as_one_of_the_three_services_after_a_course() -> Non
     assert (items[0].status, items[0].closed_on) == ("DONE", first.due_on)
 
 
+def test_a_withdrawn_attendance_no_longer_satisfies_the_follow_up_nor_counts_as_contact(
+) -> None:
+    rules = load_rule_book()
+    case = Case.enrol(**enrolment())
+    ref = case.enrol_in_training(rules=rules, **training())
+    case.complete_training(rules=rules, occurred_on=days_ago(300), enrolment_ref=ref,
+                           result="PASSED", hours_attended=76, certificate_no="C-1",
+                           business_plan_grade="PASS")
+    events = list(case.collect_events())
+    first = next(i for i in due_items(events, rules) if i.rule_id == "F2")
+    salon = a_salon(held_on=first.due_on)
+    case.attend_activity(attendance=salon.attendance())
+    case.withdraw_attendance(activity_id=str(salon.id), reason="误录")
+
+    events += case.collect_events()
+    items = [i for i in due_items(events, rules) if i.rule_id == "F2"]
+
+    assert items[0].status != "DONE"
+    assert [f for f in indicator_facts(events) if f.kpi.startswith("activit")] == []
+    assert case.last_contact_on == days_ago(300)
+    assert str(salon.id) not in case.activities
+
+
 def test_activity_facts_count_activities_once_and_every_attendance_in_the_activity_district(
 ) -> None:
     salon = a_salon(district="370302", held_on=days_ago(3))
