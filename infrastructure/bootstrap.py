@@ -6,6 +6,7 @@ import zlib
 from collections.abc import Iterator
 from contextlib import contextmanager
 from dataclasses import dataclass
+from functools import partial
 from typing import Any
 
 import eventsourcing.persistence as es
@@ -64,6 +65,7 @@ def bootstrap(settings: Settings) -> Services:
                 rules=rules,
             )
             views = build_views(settings, cases)
+            views.reopen = partial(bootstrap, settings)
             cases.current_mentees = mentees_in(views["registries"])
             store = account_store(settings, views.db.engine, views.db.metadata)
     except UNREACHABLE as error:

@@ -11,6 +11,8 @@ SQLite) makes sure one process at a time writes a view.
 from __future__ import annotations
 
 import fcntl
+import multiprocessing
+import multiprocessing.connection
 import zlib
 from collections.abc import Callable, Iterator
 from contextlib import ExitStack, contextmanager
@@ -95,6 +97,9 @@ class Views:
     db: ViewDatabase
     cases: Cases
     lock_dir: Path | None
+    #: Opens this process's stores anew (in a child process of a rebuild by several jobs):
+    #: returns an object with ``cases``, ``views`` and ``close()``.
+    reopen: Callable[[], Any] | None = None
 
     def __post_init__(self) -> None:
         self.views: dict[str, SQLView] = {name: cls(self.db) for name, (cls, _) in
@@ -128,13 +133,16 @@ class Views:
         return self.rebuild_many([name], progress)
 
     def rebuild_many(self, names: list[str],
-                     progress: Callable[[int, int], None] | None = None) -> int:
+                     progress: Callable[[int, int], None] | None = None,
+                     jobs: int = 1) -> int:
         """Build views afresh beside the live ones in one pass over the log, then switch.
 
         Each event is read and decoded once and handed to every view that takes its
         topic; each view writes its batches in its own transactions, with its own
         tracking, into a new generation whose secondary indexes are built once at the
-        end.  Returns the events read.
+        end.  With ``jobs`` above one the views are shared out among as many processes
+        (:func:`job_groups`), each making its own pass.  Returns the events read (by
+        the pass of this process).
         """
         with ExitStack() as held:
             for name in names:
@@ -146,9 +154,20 @@ class Views:
                 view = type(self.views[name])(self.db, generation=current + 1)
                 drop_generation(view, current + 1)  # a rebuild that died half-way
                 fresh[name] = (current, view, view.without_indexes(current + 1))
-            count = replay(self.cases, [(self.projection(name, view), view)
-                                        for name, (_, view, _) in fresh.items()],
-                           batch=REBUILD_BATCH, progress=progress)
+            groups = job_groups(names, jobs if self.reopen is not None else 1)
+            with _RebuildJobs(self.reopen, [[(n, fresh[n][0] + 1) for n in group]
+                                            for group in groups[1:]]) as others:
+                last = [0]
+
+                def tick(position: int, head: int) -> None:
+                    last[0] = head
+                    if progress:
+                        progress(others.position(position), head)
+
+                count = replay(self.cases, [(self.projection(name, fresh[name][1]),
+                                             fresh[name][1]) for name in groups[0]],
+                               batch=REBUILD_BATCH, progress=tick)
+                others.wait(progress, last[0])
             for name, (current, view, deferred) in fresh.items():
                 view.add_indexes(deferred)
                 self._switch(name, current, view)
@@ -280,6 +299,117 @@ def replay(cases: Cases, targets: list[tuple[Any, SQLView]], *, batch: int = BAT
         if progress:
             progress(start, max(head, start))
     return done
+
+
+#: The views that fold cases: rebuilt by one process, they share one fold of each case.
+FOLDING = ("case_list", "data_quality", "indicators", "registries")
+
+
+def job_groups(names: list[str], jobs: int) -> list[list[str]]:
+    """``names`` shared out among at most ``jobs`` processes, each group a pass over the log.
+
+    The views that fold cases stay together (they share the fold); the others are
+    dealt out over the remaining processes.
+    """
+    if jobs <= 1 or len(names) <= 1:
+        return [list(names)]
+    folding = [name for name in names if name in FOLDING]
+    others = [name for name in names if name not in FOLDING]
+    if not folding:
+        folding, others = others[:1], others[1:]
+    groups: list[list[str]] = [folding] + [[] for _ in range(min(jobs - 1, len(others)))]
+    for index, name in enumerate(others):
+        groups[1 + index % (len(groups) - 1)].append(name)
+    return [group for group in groups if group]
+
+
+class _RebuildJobs:
+    """Child processes, each replaying the log into its group of fresh generations."""
+
+    def __init__(self, reopen: Callable[[], Any] | None,
+                 groups: list[list[tuple[str, int]]]) -> None:
+        self.reopen, self.groups = reopen, groups
+        self.children: list[tuple[Any, Any, Any]] = []  # process, results, position
+        self.results: dict[int, tuple[str, Any]] = {}
+
+    def __enter__(self) -> _RebuildJobs:
+        context = multiprocessing.get_context(
+            "fork" if "fork" in multiprocessing.get_all_start_methods() else "spawn")
+        try:
+            for group in self.groups:
+                results, send = context.Pipe(duplex=False)
+                position = context.Value("q", 0, lock=False)
+                process = context.Process(target=_rebuild_part, daemon=True,
+                                          args=(self.reopen, group, position, send))
+                process.start()
+                send.close()
+                self.children.append((process, results, position))
+        except BaseException:
+            self.__exit__(None, None, None)
+            raise
+        return self
+
+    def position(self, own: int) -> int:
+        """How far every pass has come: the least of their positions, a finished pass
+        counting as ``own`` (a failed one raises)."""
+        self._check()
+        return min([own] + [position.value for index, (_, _, position)
+                            in enumerate(self.children) if index not in self.results])
+
+    def _check(self) -> None:
+        for index, (process, results, _) in enumerate(self.children):
+            if index in self.results or not results.poll():
+                continue
+            try:
+                self.results[index] = results.recv()
+            except EOFError:
+                process.join(5)
+                self.results[index] = ("error", f"a rebuild process stopped with exit code "
+                                                f"{process.exitcode}")
+            if self.results[index][0] == "error":
+                raise RuntimeError(f"rebuild of {', '.join(n for n, _ in self.groups[index])}"
+                                   f" failed: {self.results[index][1]}")
+
+    def wait(self, progress: Callable[[int, int], None] | None, head: int) -> None:
+        """Until every child has finished its pass up to ``head`` (a failed one raises)."""
+        while len(self.results) < len(self.children):
+            multiprocessing.connection.wait(
+                [r for i, (_, r, _) in enumerate(self.children) if i not in self.results], 0.5)
+            self._check()
+            if progress:
+                progress(self.position(head), head)
+
+    def __exit__(self, *_: Any) -> None:
+        for process, results, _ in self.children:
+            if process.is_alive():
+                process.terminate()
+            process.join()
+            results.close()
+
+
+def _rebuild_part(reopen: Callable[[], Any], group: list[tuple[str, int]], position: Any,
+                  results: Any) -> None:
+    """In a child: replay the log into the fresh generations of ``group``; send the count."""
+    try:
+        services = reopen()
+        try:
+            views, targets = services.views, []
+            for name, generation in group:
+                view = type(views.views[name])(views.db, generation=generation)
+                view.without_indexes(generation)  # the tables, made by the parent
+                targets.append((views.projection(name, view), view))
+
+            def tick(done: int, _: int) -> None:
+                position.value = done
+
+            count = replay(services.cases, targets, batch=REBUILD_BATCH, progress=tick)
+            results.send(("done", count))
+        finally:
+            services.close()
+    except BaseException as error:  # the parent raises it
+        results.send(("error", f"{type(error).__name__}: {error}"))
+    finally:
+        results.close()
 
 
 def apply_batch(projection: Any, view: SQLView, events: list[tuple[Any, Tracking]]) -> None:

@@ -125,3 +125,27 @@ def test_a_bad_view_name_is_a_usage_error(settings: Settings, args: list[str]) -
     done = start(settings, *args)
 
     assert done.wait(60) == 2
+
+
+def test_a_rebuild_by_two_processes_gives_the_views_a_live_build_gives(
+    settings: Settings, services: Services
+) -> None:
+    load_demo(services.cases, 120, seed=13)
+    views = services.views
+    for name in views.views:
+        views.catch_up(name)
+    live = {name: view.checksum() for name, view in views.views.items()}
+
+    done = start(settings, "rebuild", "all", "--jobs", "2")
+
+    assert done.wait(300) == 0, done.log.read_text()  # type: ignore[attr-defined]
+    assert "rebuilt from" in done.log.read_text()  # type: ignore[attr-defined]
+    assert {name: view.checksum() for name, view in views.views.items()} == live
+    assert {row[0]: row[1] for row in views.status()} == dict.fromkeys(live, 2)
+
+
+def test_a_rebuild_asked_of_no_process_is_a_usage_error(settings: Settings) -> None:
+    done = start(settings, "rebuild", "all", "--jobs", "0")
+
+    assert done.wait(60) == 2
+    assert "--jobs" in done.log.read_text()  # type: ignore[attr-defined]

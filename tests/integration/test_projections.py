@@ -45,21 +45,43 @@ def test_views_built_event_by_event_equal_views_rebuilt_in_batches(history: Serv
                [row for row in views.status() if row[0] in VIEWS])
 
 
-@pytest.mark.parametrize("batch", [97, 5_000])
+@pytest.mark.parametrize(("batch", "jobs"), [(97, 1), (5_000, 1), (97, 3)])
 def test_one_pass_over_the_log_for_every_view_equals_views_built_event_by_event(
-        history: Services, batch: int, monkeypatch: pytest.MonkeyPatch) -> None:
+        history: Services, batch: int, jobs: int, monkeypatch: pytest.MonkeyPatch) -> None:
     """``rebuild all``: the views share one fold of each case; batches of 97 events cut
-    cases' streams, so a case is folded on across batches and recomputed in several."""
+    cases' streams, so a case is folded on across batches and recomputed in several.
+    With three jobs, two child processes each replay the log into their own views."""
     views = history.views
     for name in VIEWS:
         view = views[name]
         catch_up(history.cases, views.projection(name, view), view, batch=1)
     live = {name: views[name].checksum() for name in VIEWS}
     monkeypatch.setattr(projections, "REBUILD_BATCH", batch)
+    seen: list[tuple[int, int]] = []
 
-    views.rebuild_many(list(VIEWS))
+    views.rebuild_many(list(VIEWS), lambda done, head: seen.append((done, head)), jobs=jobs)
 
     assert {name: views[name].checksum() for name in VIEWS} == live
+    head = history.cases.recorder.max_notification_id()
+    assert seen[-1] == (head, head)
+    assert all(done <= total == head for done, total in seen)
+    assert [done for done, _ in seen] == sorted(done for done, _ in seen)
+
+
+def test_a_rebuild_by_several_jobs_shares_the_views_out_and_keeps_the_folding_ones_together(
+) -> None:
+    names = list(VIEWS)
+
+    assert projections.job_groups(names, 1) == [names]
+    assert projections.job_groups(names, 2) == [
+        ["case_list", "indicators", "data_quality", "registries"],
+        ["audit_log", "work_queue", "activities"]]
+    assert projections.job_groups(names, 3) == [
+        ["case_list", "indicators", "data_quality", "registries"],
+        ["audit_log", "activities"], ["work_queue"]]
+    assert projections.job_groups(["work_queue", "audit_log"], 4) == [
+        ["work_queue"], ["audit_log"]]
+    assert projections.job_groups(["case_list"], 4) == [["case_list"]]
 
 
 def test_views_equal_what_the_pure_functions_make_of_a_fresh_replay(history: Services) -> None:
