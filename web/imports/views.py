@@ -59,9 +59,10 @@ FIELDS = {
 OTHER_FIELDS = {"eligibility": _l("Loan eligibility"), "incubator_id": _l("Incubator"),
                 "sequence_no": _l("Earlier loans")}
 #: The kinds of ledger the page imports.
-KIND_NAMES = {"cases": _l("Returnees (实名制台账): each row enrols a case"),
-              "trainings": _l("Trainings (培训台账): each row is recorded in its person's case"),
-              "loans": _l("Guaranteed loans (创业担保贷款台账): each row is recorded in its "
+KIND_NAMES = {"cases": _l("Returnees (real-name ledger): each row enrols a case"),
+              "trainings": _l("Trainings (training ledger): each row is recorded in its "
+                              "person's case"),
+              "loans": _l("Guaranteed loans (loan ledger): each row is recorded in its "
                           "borrower's case")}
 FILE_ERRORS = {
     "empty": _l("The file is empty."),
