@@ -16,6 +16,7 @@ from domain.activities import Activity
 from domain.case import Case
 from domain.export_log import Export
 from domain.import_runs import ImportRun
+from domain.ledger_checks import LedgerCheck
 from domain.ledger_mapping import LedgerMapping
 from domain.mentor_places import MentorPlaces
 from domain.recording import AuditedAggregate
@@ -79,7 +80,7 @@ def test_every_event_type_has_a_golden_example() -> None:
     topics = {s.topic for path in GOLDEN for s in stored_events(path)}
 
     aggregates = (Case, UniqueKey, Targets, Disclosure, ExportDisclosure, Export, Activity,
-                  LedgerMapping, ImportRun, MentorPlaces)
+                  LedgerMapping, ImportRun, LedgerCheck, MentorPlaces)
     missing = set().union(*(event_topics(a) for a in aggregates)) - topics
 
     assert not missing, f"add these to a new golden fixture file: {sorted(missing)}"

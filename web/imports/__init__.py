@@ -4,4 +4,4 @@ from flask import Blueprint
 
 bp = Blueprint("imports", __name__, url_prefix="/imports")
 
-from web.imports import runs, views  # noqa: E402,F401  (routes register on import)
+from web.imports import checks, runs, views  # noqa: E402,F401  (routes register on import)

@@ -13,8 +13,7 @@ from werkzeug.wrappers import Response as BaseResponse
 from wtforms import ValidationError
 
 from application.exports import record_export
-from application.ledger.columns import Header
-from application.ledger.importer import LedgerImport, Outcome, RowResult, Status
+from application.ledger.importer import LedgerImport, RowResult, Status
 from application.ledger.imports import ledger_import
 from application.ledger.kinds import CASES, KINDS, Kind
 from application.ledger.mappings import save_mapping, saved_mapping
@@ -110,13 +109,6 @@ def upload() -> Any:
 csrf.exempt(upload)
 
 
-@bp.get("/<sha256>")
-@roles_required(Role.SUPERVISOR)
-def check(sha256: str) -> Any:
-    """What would become of every row; nothing is saved."""
-    return _page(sha256, dry_run=True)
-
-
 @bp.get("/<sha256>/report.xlsx")
 @roles_required(Role.SUPERVISOR)
 def report(sha256: str) -> Response:
@@ -172,30 +164,6 @@ def discard(sha256: str) -> BaseResponse:
 
 
 # ----------------------------------------------------------------------------- helpers
-def _page(sha256: str, *, dry_run: bool) -> Any:
-    ledger, sheet, mapping = _asked(sha256)
-    outcome: Outcome | None = None
-    error, header = None, None
-    try:
-        outcome = _importer(mapping).run(ledger, sheet, dry_run=dry_run)
-        header = outcome.header
-    except LedgerFileError as refused:
-        error, header = file_error(refused), refused.params.get("header")
-    left_out = [r for r in outcome.rows if r.status in (Status.REFUSED, Status.DUPLICATE)] \
-        if outcome else []
-    columns = _columns(header, mapping)
-    kind = _kind()
-    return render_template("imports/check.html", ledger=ledger, sheet=sheet or "",
-                           outcome=outcome, error=error, left_out=left_out,
-                           note=lambda result: note(result, kind), columns=columns,
-                           fields={f.name: FIELDS[f.name] for f in kind.fields},
-                           statuses=Status, saved=request.args.get("saved") == "1",
-                           kind=kind.name, kind_name=KIND_NAMES[kind.name],
-                           query={"kind": _kind_asked(), "sheet": sheet or None,
-                                  **{f"map:{k}": v or "" for k, v in mapping.items()}}
-                           ), 422 if error else 200
-
-
 def _asked(sha256: str) -> tuple[LedgerFile, str | None, dict[str, str | None]]:
     """The uploaded ledger, the sheet asked for and the columns mapped by hand."""
     ledger = uploads.load(_instance(), _cipher(), account(), sha256)
@@ -209,15 +177,6 @@ def _asked(sha256: str) -> tuple[LedgerFile, str | None, dict[str, str | None]]:
         if key.startswith("map:") and (kind.field(value) is not None or value == ""):
             mapping[key[4:]] = value or None
     return ledger, request.values.get("sheet", "").strip() or None, mapping
-
-
-def _columns(header: Header | None, mapping: dict[str, str | None]
-             ) -> list[tuple[str, str | None]]:
-    """Each header of the file with the field it is read as (None: not imported)."""
-    if header is None:
-        return list(mapping.items())
-    found = [(header.titles[c], header.fields[c]) for c in sorted(header.fields)]
-    return found + [(title, None) for title in header.ignored]
 
 
 def _kind() -> Kind:

@@ -275,3 +275,87 @@ def test_the_progress_of_a_run_under_way_is_read_from_the_store_and_not_started_
 
     assert 'http-equiv="refresh"' not in ended
     assert "120 行中，本次导入 118 行" in ended
+
+
+def test_a_check_runs_in_the_background_through_its_progress_page_to_its_result(
+    store_app: Flask, tmp_path: Path
+) -> None:
+    store_app.config["LEDGER_CHECK_WAIT"] = 0  # as a ledger too large to check at once
+    auth = signed_in(store_app)
+    ledger = write_xlsx(tmp_path / "台账.xlsx", 120, caseworker="cw.zhang")
+    sent = upload(auth, "台账.xlsx", ledger.path.read_bytes())
+
+    started = auth.client.get(sent.headers["Location"])
+    page = finished(auth, started)
+
+    assert started.headers["Location"].startswith(sent.headers["Location"].split("?")[0]
+                                                   + "/checking")
+    good = len(ledger.good)
+    assert (f"检查完毕，未保存任何数据：120 行中，可导入 {good} 行，此前已导入 0 行，"
+            f"不予导入 {len(ledger.bad)} 行，重复 {len(ledger.repeats)} 行") in page
+    for row in ledger.bad:
+        assert f'data-row="{row}" data-status="refused"' in page
+    assert not any(number in page for number in ledger.id_numbers.values())
+    assert enrolled(store_app) == 0
+
+    # The import after the check, from the result page's own form.
+    form = dict(re.findall(r'<input type="hidden" name="([^"]+)" value="([^"]*)">',
+                           page.split('id="import"')[1].split("</form>")[0]))
+    done = finished(auth, auth.client.post(sent.headers["Location"].split("?")[0], data=form))
+    assert f"本次导入 {good} 行" in done
+    assert enrolled(store_app) == good
+
+
+def test_a_check_under_way_is_read_from_the_store_not_started_twice_and_checked_again_if_stopped(
+    store_app: Flask, tmp_path: Path
+) -> None:
+    from datetime import UTC, datetime
+
+    from application.ledger.checks import reading
+    from application.ledger.imports import ledger_import
+    from application.ledger.kinds import CASES
+    from domain.ledger_checks import LedgerCheck
+    from domain.recording import Role, recording_as
+
+    auth = signed_in(store_app)
+    services = store_app.extensions["homeward"]
+    cases = services.cases
+    ledger = write_xlsx(tmp_path / "台账.xlsx", 30, caseworker="cw.zhang")
+    sent = upload(auth, "台账.xlsx", ledger.path.read_bytes())
+    sha = sent.headers["Location"].split("/imports/")[1].split("?")[0]
+    importer = ledger_import(cases, CASES, auth.accounts["supervisor"], services.accounts.list())
+    # Another worker (or host) is checking the file as this supervisor reads it.
+    with recording_as(importer.who.username, Role.SUPERVISOR, "elsewhere"):
+        check = LedgerCheck.register("cases", sha, "", reading(importer))
+        check.start(file_name="台账.xlsx", started_by=importer.who.username,
+                    now=datetime.now(UTC), stale_after_seconds=90)
+        check.advance(40, 120)
+    cases.save(check)
+
+    again = auth.client.get(f"/imports/{sha}")
+    shown = auth.client.get(again.headers["Location"])
+    english = auth.client.get(again.headers["Location"], query_string={"lang": "en"}
+                              ).get_data(as_text=True)
+
+    assert again.status_code == 303 and f"/imports/{sha}/checking" in again.headers["Location"]
+    assert cases.repository.get(check.id).version == check.version  # no second check began
+    page = shown.get_data(as_text=True)
+    assert shown.status_code == 200
+    assert '<meta http-equiv="refresh" content="2">' in page
+    assert f"正在检查（由 {importer.who.username} 发起）：已检查 40 / 120 行" in page
+    assert '<progress id="progress" value="40" max="120">' in page
+    assert "40 of 120 rows checked; nothing is saved." in english
+
+    # Its worker stopped on an error: the page says so and offers to check again.
+    with recording_as(importer.who.username, Role.SUPERVISOR, "elsewhere"):
+        check.fail("OperationalError")
+    cases.save(check)
+    stopped = auth.client.get(again.headers["Location"]).get_data(as_text=True)
+    link = re.search(r'<a href="([^"]+)" id="check-again"', stopped)
+
+    assert 'http-equiv="refresh"' not in stopped
+    assert "本次检查因错误中断（OperationalError）。" in stopped and link, stopped
+    rechecked = auth.client.get(link[1].replace("&amp;", "&"))
+    assert rechecked.status_code == 200
+    assert f"30 行中，可导入 {len(ledger.good)} 行" in rechecked.get_data(as_text=True)
+    assert cases.repository.get(check.id).status == LedgerCheck.CHECKED
