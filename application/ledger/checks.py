@@ -28,7 +28,7 @@ from eventsourcing.application import AggregateNotFoundError
 from eventsourcing.persistence import IntegrityError
 
 from application.ledger.columns import Header
-from application.ledger.importer import LedgerImport, RowResult, Status
+from application.ledger.importer import LedgerImport, Outcome, RowResult, Status
 from application.ledger.runs import ATTEMPTS, EVERY, STALE_AFTER, _kept, _plain, _result
 from application.ledger.sheets import LedgerFile, LedgerFileError
 from domain.errors import StateConflictError
@@ -103,7 +103,7 @@ def reading(importer: LedgerImport) -> str:
 def get_check(cases: Cases, importer: LedgerImport, sha256: str,
               sheet: str | None) -> CheckState | None:
     """The last check of this file's sheet, read as ``importer`` reads it, if any."""
-    found = _get(cases, _check_id(importer, sha256, sheet))
+    found = _get(cases, check_id_of(importer, sha256, sheet))
     if found is None or found.status is None:
         return None
     now = datetime.now(UTC)
@@ -116,10 +116,15 @@ def get_check(cases: Cases, importer: LedgerImport, sha256: str,
 
 
 def start_check(cases: Cases, importer: LedgerImport, ledger: LedgerFile,
-                sheet: str | None) -> threading.Thread | None:
-    """Check ``ledger`` in a background thread; None if the same check is under way."""
+                sheet: str | None, keep: Callable[[UUID, Outcome], None] | None = None,
+                ) -> threading.Thread | None:
+    """Check ``ledger`` in a background thread; None if the same check is under way.
+
+    ``keep`` is given the check's id and every row's result before the check is
+    recorded as done (the page keeps them for the report's copy of the file).
+    """
     who = importer.who
-    check_id = _check_id(importer, ledger.sha256, sheet)
+    check_id = check_id_of(importer, ledger.sha256, sheet)
     with recording_as(who.username, who.role, _request_id(ledger)):
         check = _get(cases, check_id) or LedgerCheck.register(
             importer.kind.name, ledger.sha256, sheet or "", reading(importer))
@@ -132,14 +137,14 @@ def start_check(cases: Cases, importer: LedgerImport, ledger: LedgerFile,
         cases.save(check)
     except IntegrityError:  # the same check was started at this very moment
         return None
-    thread = threading.Thread(target=_work, args=(cases, importer, ledger, sheet, check.id),
+    thread = threading.Thread(target=_work, args=(cases, importer, ledger, sheet, check.id, keep),
                               name=f"check-{ledger.sha256[:12]}", daemon=True)
     thread.start()
     return thread
 
 
 def _work(cases: Cases, importer: LedgerImport, ledger: LedgerFile, sheet: str | None,
-          check_id: UUID) -> None:
+          check_id: UUID, keep: Callable[[UUID, Outcome], None] | None = None) -> None:
     told = {"at": time.monotonic()}
 
     def advance(done: int, total: int) -> None:
@@ -150,6 +155,8 @@ def _work(cases: Cases, importer: LedgerImport, ledger: LedgerFile, sheet: str |
 
     try:
         outcome = importer.run(ledger, sheet, dry_run=True, progress=advance)
+        if keep is not None:
+            keep(check_id, outcome)
     except LedgerFileError as refused:
         code, header = refused.code, refused.params.get("header")
         params = {k: [_plain(v) for v in value] if isinstance(value, list | tuple)
@@ -194,7 +201,8 @@ def _record(cases: Cases, check_id: UUID, importer: LedgerImport, ledger: Ledger
         return
 
 
-def _check_id(importer: LedgerImport, sha256: str, sheet: str | None) -> UUID:
+def check_id_of(importer: LedgerImport, sha256: str, sheet: str | None) -> UUID:
+    """The id of the check of this file's sheet, read as ``importer`` reads it."""
     return LedgerCheck.create_id(importer.kind.name, sha256, sheet or "", reading(importer))
 
 

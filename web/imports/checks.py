@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+from functools import partial
 from typing import Any
 
 from flask import current_app, redirect, render_template, request, url_for
@@ -10,13 +11,15 @@ from application.ledger.checks import CheckState, get_check, start_check
 from application.ledger.importer import Status
 from application.ledger.sheets import LedgerFile, LedgerFileError
 from domain.recording import Role
-from web.access import roles_required
-from web.imports import bp
+from web.access import account, roles_required
+from web.imports import bp, uploads
 from web.imports.views import (
     FIELDS,
     KIND_NAMES,
     _asked,
+    _cipher,
     _importer,
+    _instance,
     _kind,
     _kind_asked,
     file_error,
@@ -37,7 +40,8 @@ def check(sha256: str) -> Any:
 
     ledger, sheet, mapping = _asked(sha256)
     importer = _importer(mapping)
-    thread = start_check(current_services().cases, importer, ledger, sheet)
+    keep = partial(uploads.keep_results, _instance(), _cipher(), account())
+    thread = start_check(current_services().cases, importer, ledger, sheet, keep)
     if thread is not None:  # a small ledger is checked by now: its result at once
         thread.join(timeout=current_app.config.get("LEDGER_CHECK_WAIT", WAIT))
     state = get_check(current_services().cases, importer, sha256, sheet)

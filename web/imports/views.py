@@ -13,6 +13,7 @@ from werkzeug.wrappers import Response as BaseResponse
 from wtforms import ValidationError
 
 from application.exports import record_export
+from application.ledger.checks import get_check
 from application.ledger.importer import LedgerImport, RowResult, Status
 from application.ledger.imports import ledger_import
 from application.ledger.kinds import CASES, KINDS, Kind
@@ -114,6 +115,9 @@ csrf.exempt(upload)
 def report(sha256: str) -> Response:
     """The copy of the file with each row's result (it holds what the file held).
 
+    The rows' results are those the page's check kept (so a large ledger's report
+    comes at once); without a finished check they are checked in the request.
+
     Each download is in the audit log, in the reader's name: the kind of ledger,
     the uploaded file's SHA-256 and sheet, the log position the rows were checked
     at, the rows, and the size and SHA-256 of the bytes served.
@@ -123,10 +127,15 @@ def report(sha256: str) -> Response:
     ledger, sheet, mapping = _asked(sha256)
     cases = current_services().cases
     position = cases.recorder.max_notification_id() or 0
-    try:
-        outcome = _importer(mapping).run(ledger, sheet, dry_run=True)
-    except LedgerFileError:
-        abort(404)
+    importer = _importer(mapping)
+    state = get_check(cases, importer, sha256, sheet)
+    outcome = None if state is None or not state.checked else uploads.load_results(
+        _instance(), _cipher(), account(), sha256, state.check_id)
+    if outcome is None:  # no finished check of this reading kept its rows: check them now
+        try:
+            outcome = importer.run(ledger, sheet, dry_run=True)
+        except LedgerFileError:
+            abort(404)
     with tempfile.TemporaryDirectory() as folder:
         out = Path(folder) / "report.xlsx"
         write_report(ledger, outcome, {r.row: note(r, _kind()) for r in outcome.rows},

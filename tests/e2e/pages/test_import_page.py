@@ -305,6 +305,22 @@ def test_a_check_runs_in_the_background_through_its_progress_page_to_its_result(
     assert f"本次导入 {good} 行" in done
     assert enrolled(store_app) == good
 
+    # The report is the check's: its rows' results were kept (encrypted) when it ran, so it
+    # comes at once and still says what the check found, though the rows are in by now.
+    link = re.search(r'href="([^"]+)" id="report"', page)
+    assert link, page
+    report = auth.client.get(link[1].replace("&amp;", "&"))
+    assert report.status_code == 200
+    sheet = openpyxl.load_workbook(io.BytesIO(report.data)).worksheets[0]
+    notes = {row: sheet.cell(row, sheet.max_column).value
+             for row in [*ledger.good, *ledger.bad]}
+    assert all(notes[row] == "可导入。" for row in ledger.good)
+    assert all(notes[row].startswith("不予导入") for row in ledger.bad), notes
+    kept = list(Path(store_app.instance_path).rglob("*.rows"))
+    assert len(kept) == 1
+    assert not any(number.encode() in kept[0].read_bytes()
+                   for number in ledger.id_numbers.values())
+
 
 def test_a_check_under_way_is_read_from_the_store_not_started_twice_and_checked_again_if_stopped(
     store_app: Flask, tmp_path: Path
