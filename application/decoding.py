@@ -51,6 +51,10 @@ def plain(value: Any) -> Any:
     return str(value)
 
 
+#: An event's stream and version: the stored row's columns, not its state's fields.
+_STREAM_FIELDS = frozenset({"originator_id", "originator_version"})
+
+
 @cache
 def _upcasts(topic: str) -> bool:
     return int(getattr(resolve_topic(topic), "class_version", 1) or 1) > 1
@@ -101,9 +105,9 @@ class Decoder:
 
     def __call__(self, notification: Notification | StoredEvent) -> dict[str, Any]:
         """The event's fields: JSON values, with the timestamp as ISO 8601 text."""
-        if _upcasts(notification.topic):
+        if _upcasts(notification.topic):  # the stored fields, as the library upcasts them
             return {k: plain(v) for k, v in vars(self.mapper.to_domain_event(notification))
-                    .items()}
+                    .items() if k not in _STREAM_FIELDS}
         try:
             return self.parse(notification.state, _scan_plain)
         except KeyError:  # a typed value this module does not know
