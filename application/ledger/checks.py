@@ -24,12 +24,19 @@ from datetime import UTC, datetime
 from typing import TYPE_CHECKING, Any
 from uuid import UUID
 
-from eventsourcing.application import AggregateNotFoundError
 from eventsourcing.persistence import IntegrityError
 
 from application.ledger.columns import Header
 from application.ledger.importer import LedgerImport, Outcome, RowResult, Status
-from application.ledger.runs import ATTEMPTS, EVERY, STALE_AFTER, _kept, _plain, _result
+from application.ledger.runs import (
+    EVERY,
+    STALE_AFTER,
+    _kept,
+    _plain,
+    _result,
+    record_change,
+    stored,
+)
 from application.ledger.sheets import LedgerFile, LedgerFileError
 from domain.errors import StateConflictError
 from domain.ledger_checks import LedgerCheck
@@ -187,18 +194,7 @@ def header_columns(header: Header | None) -> list[tuple[str, str | None]]:
 
 def _record(cases: Cases, check_id: UUID, importer: LedgerImport, ledger: LedgerFile,
             change: Callable[[LedgerCheck], None]) -> None:
-    who = importer.who
-    for _ in range(ATTEMPTS):
-        check = _get(cases, check_id)
-        if check is None:
-            return
-        with recording_as(who.username, who.role, _request_id(ledger)):
-            change(check)
-        try:
-            cases.save(check)
-        except IntegrityError:
-            continue
-        return
+    record_change(cases, LedgerCheck, check_id, importer, _request_id(ledger), change)
 
 
 def check_id_of(importer: LedgerImport, sha256: str, sheet: str | None) -> UUID:
@@ -207,11 +203,7 @@ def check_id_of(importer: LedgerImport, sha256: str, sheet: str | None) -> UUID:
 
 
 def _get(cases: Cases, check_id: UUID) -> LedgerCheck | None:
-    try:
-        found = cases.repository.get(check_id)
-    except AggregateNotFoundError:
-        return None
-    return found if isinstance(found, LedgerCheck) else None
+    return stored(cases, LedgerCheck, check_id)
 
 
 def _request_id(ledger: LedgerFile) -> str:

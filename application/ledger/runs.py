@@ -17,7 +17,7 @@ import time
 from collections.abc import Callable, Mapping
 from dataclasses import dataclass
 from datetime import UTC, datetime
-from typing import TYPE_CHECKING, Any
+from typing import TYPE_CHECKING, Any, TypeVar
 from uuid import UUID
 
 from eventsourcing.application import AggregateNotFoundError
@@ -40,6 +40,7 @@ EVERY = 1.0
 ATTEMPTS = 3
 
 log = logging.getLogger(__name__)
+T = TypeVar("T")
 
 
 @dataclass(frozen=True)
@@ -131,15 +132,22 @@ def _work(cases: Cases, importer: LedgerImport, ledger: LedgerFile, sheet: str |
 
 def _record(cases: Cases, run_id: UUID, importer: LedgerImport, ledger: LedgerFile,
             sheet: str | None, change: Callable[[ImportRun], None]) -> None:
+    record_change(cases, ImportRun, run_id, importer, _request_id(ledger, sheet), change)
+
+
+def record_change(cases: Cases, kind: type[T], stream_id: UUID, importer: LedgerImport,
+                  request_id: str, change: Callable[[T], None]) -> None:
+    """Apply ``change`` to the ``kind`` stream in the importer's name and save it, trying
+    again from the stored stream when another worker saved it meanwhile."""
     who = importer.who
     for _ in range(ATTEMPTS):
-        run = _get(cases, run_id)
-        if run is None:
+        found = stored(cases, kind, stream_id)
+        if found is None:
             return
-        with recording_as(who.username, who.role, _request_id(ledger, sheet)):
-            change(run)
+        with recording_as(who.username, who.role, request_id):
+            change(found)
         try:
-            cases.save(run)
+            cases.save(found)
         except IntegrityError:
             continue
         return
@@ -152,11 +160,16 @@ def _registered(kind: Kind, ledger: LedgerFile, sheet: str | None, username: str
 
 
 def _get(cases: Cases, run_id: UUID) -> ImportRun | None:
+    return stored(cases, ImportRun, run_id)
+
+
+def stored(cases: Cases, kind: type[T], stream_id: UUID) -> T | None:
+    """The ``kind`` stream of this id, or None."""
     try:
-        found = cases.repository.get(run_id)
+        found = cases.repository.get(stream_id)
     except AggregateNotFoundError:
         return None
-    return found if isinstance(found, ImportRun) else None
+    return found if isinstance(found, kind) else None
 
 
 def _request_id(ledger: LedgerFile, sheet: str | None) -> str:
