@@ -176,7 +176,8 @@ def store(tmp_path: Path) -> Iterator[str]:
     """A schema of its own, dropped afterwards; PostgreSQL is running again at the end."""
     cluster = local_cluster()
     if cluster is None:
-        pytest.skip("restarting PostgreSQL needs the local cluster (pg_ctlcluster)")
+        pytest.fail("restarting PostgreSQL needs the local cluster (pg_ctlcluster); "
+                    "make postgres sets it up")
     schema = f"mp_{uuid4().hex[:16]}"
     try:
         yield f"{PG_URL}?schema={schema}"
