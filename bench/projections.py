@@ -48,6 +48,9 @@ from infrastructure.worker import ViewWorker
 
 ROOT = Path(__file__).resolve().parents[1]
 SAVE_BATCH, RAW_CHUNK, QUERY_RUNS = 200, 5_000, 200
+#: Cases per caseworker: a district's cases are shared among as many caseworkers as
+#: this takes (at least the demo's four), as a bureau staffs its districts.
+CASELOAD = 200
 LIVE_VIEWS = ("case_list", "work_queue")
 #: Commands of ``Cases`` whose aggregate method has another name.
 METHODS = {"enrol_case": "enrol", "reassign_case": "reassign", "close_case": "close",
@@ -71,7 +74,9 @@ def seed(cases: Cases, n: int) -> tuple[list[UUID], int, int, float, float]:
     ids, batch = list[UUID](), list[Case]()
     events, cut, saving, takes_rules = 0, 0, 0.0, dict[str, bool]()
     started = time.perf_counter()
-    for i, steps in enumerate(demo_histories(random.Random(2260), n, today())):
+    caseworkers = max(4, -(-n // (len(DISTRICTS) * CASELOAD)))
+    for i, steps in enumerate(demo_histories(random.Random(2260), n, today(),
+                                             caseworkers=caseworkers)):
         case: Case | None = None
         for step, (actor, role, command, fields) in enumerate(steps):
             with recording_as(actor, role, f"seed-{i}-{step}"):

@@ -85,12 +85,14 @@ Step = tuple[str, Role, str, dict[str, Any]]
 
 
 def demo_histories(rng: random.Random, count: int, end: date,
-                   resources: DemoResources | None = None) -> Iterator[list[Step]]:
+                   resources: DemoResources | None = None,
+                   caseworkers: int = 4) -> Iterator[list[Step]]:
     """The commands that make each demo case's history, in order (with ``resources``, the
-    histories also pair mentors and house businesses in incubators)."""
+    histories also pair mentors and house businesses in incubators); each district's cases
+    are shared among its ``caseworkers``."""
     for _ in range(count):
         district = rng.choice(DISTRICTS)
-        worker = f"cw-{district}-{rng.randint(1, 4):02d}"
+        worker = f"cw-{district}-{rng.randint(1, caseworkers):02d}"
         returned = end - timedelta(days=rng.randint(30, 5 * 365))
         person = a_person(rng, district, returned)
         day = returned + timedelta(days=rng.randint(1, 25))

@@ -3,13 +3,16 @@
 from __future__ import annotations
 
 from datetime import date
+from typing import Any
+
+from sqlalchemy import event
 
 from application.cases import DuplicateKeys
 from application.projections.audit_log import AuditQuery
 from application.projections.case_list import CaseQuery
 from domain.recording import Role, recording_as
 from infrastructure.bootstrap import Services
-from tests.builders import an_id_number, enrolment
+from tests.builders import an_id_number, days_ago, enrolment
 
 
 def test_possible_duplicates_are_found_by_phone_or_by_name_and_birth_date(
@@ -68,3 +71,46 @@ def test_a_view_of_a_case_is_logged_apart_from_the_case(services: Services) -> N
     assert [(r.event, r.actor, r.request_id) for r in rows] == [
         ("Viewed", "sup-1", "req-9"), ("Enrolled", "cw-1", rows.rows[1].request_id)]
     assert services.cases.get_case(saved.case_id).version == 1
+
+
+def test_a_district_page_is_read_in_index_order_with_ties_by_case_number(
+        services: Services) -> None:
+    """Newest first, cases enrolled on the same day by case number in the same direction,
+    so that the district's index gives each page in order: no sort of the whole district."""
+    with recording_as("cw-1", Role.CASEWORKER):
+        for k in range(7):
+            services.cases.enrol_case(**enrolment(occurred_on=days_ago(380 + k % 3)))
+    services.views.catch_up("case_list")
+    view = services.views["case_list"]
+    everything = view.list_cases(CaseQuery(districts=("370303",), per_page=200)).rows
+    expected = sorted(((r.enrolled_on, r.case_no) for r in everything), reverse=True)
+
+    statements: list[tuple[str, Any]] = []
+
+    def seen(conn: Any, cursor: Any, statement: str, parameters: Any, *_: Any) -> None:
+        if " LIMIT " in statement.upper() and "case_list" in statement:
+            statements.append((statement, parameters))
+
+    engine = services.views.db.engine
+    event.listen(engine, "before_cursor_execute", seen)
+    try:
+        pages = [view.list_cases(CaseQuery(districts=("370303",), per_page=3, page=p)).rows
+                 for p in (1, 2, 3)]
+        oldest_first = view.list_cases(CaseQuery(districts=("370303",), descending=False,
+                                                 per_page=200)).rows
+    finally:
+        event.remove(engine, "before_cursor_execute", seen)
+
+    assert [(r.enrolled_on, r.case_no) for page in pages for r in page] == expected
+    assert [(r.enrolled_on, r.case_no) for r in oldest_first] == expected[::-1]
+    with engine.connect() as conn:
+        for statement, parameters in statements:
+            if engine.dialect.name == "sqlite":
+                plan = " ".join(str(row[-1]) for row in conn.exec_driver_sql(
+                    f"EXPLAIN QUERY PLAN {statement}", parameters))
+                assert "_district" in plan and "TEMP B-TREE" not in plan, plan
+            else:  # the planner would scan a table this small: ask it for the index
+                conn.exec_driver_sql("SET LOCAL enable_seqscan = off")
+                plan = " ".join(str(row[0]) for row in conn.exec_driver_sql(
+                    f"EXPLAIN {statement}", parameters))
+                assert "_district" in plan and "Sort" not in plan, plan
