@@ -256,10 +256,23 @@ class SQLView(View):
                 for index in table.indexes if not index.unique]
 
     def add_indexes(self, indexes: list[Index]) -> None:
-        """Create indexes left out by :meth:`without_indexes`."""
+        """Create indexes left out by :meth:`without_indexes`.
+
+        On PostgreSQL the loaded tables are then vacuumed and analysed: a freshly
+        loaded table's pages are not yet marked all-visible, so a count or a page
+        read from a covering index would still visit every row, and its statistics
+        would be those of an empty table until autovacuum came by.
+        """
         with self.db.engine.begin() as conn:
             for index in indexes:
                 index.create(conn)
+        if self.db.is_postgres:
+            loaded = {id(index.table): index.table for index in indexes}
+            with self.db.engine.connect().execution_options(
+                    isolation_level="AUTOCOMMIT") as conn:
+                for table in loaded.values():
+                    name = conn.dialect.identifier_preparer.format_table(table)
+                    conn.execute(text(f"VACUUM (ANALYZE) {name}"))
 
     def forget_tables(self, generation: int) -> None:
         """Forget a dropped generation's table definitions."""
