@@ -1,8 +1,9 @@
 """Views at size: seeding, rebuild against raw inserts, live lag and query latency.
 
-Per store: seed N demo cases, rebuild every view, insert its rows again into scratch
-tables (the raw baseline), run live workers under a write load, time the pages' queries.
-Usage: ``python bench/projections.py [--cases N] [--stores sqlite,postgres] [--jobs N]
+Per store: seed N demo cases (ten events each by default), rebuild every view, insert its
+rows again into scratch tables (the raw baseline), run live workers under a write load, time
+the pages' queries.
+Usage: ``python bench/projections.py [--cases N] [--events N] [--stores sqlite,postgres] [--jobs N]
 [--profile]``
 """
 
@@ -21,6 +22,7 @@ import threading
 import time
 from collections.abc import Callable
 from concurrent.futures import Future, ThreadPoolExecutor
+from datetime import timedelta
 from importlib.metadata import version
 from pathlib import Path
 from typing import Any
@@ -64,15 +66,20 @@ def pct(samples: list[float], q: float) -> float:
     return ordered[min(len(ordered) - 1, round(q * (len(ordered) - 1)))] * 1000 if ordered else 0
 
 
-def seed(cases: Cases, n: int) -> tuple[list[UUID], int, int, float, float]:
+def seed(cases: Cases, n: int, per_case: float = 0.0,
+         ) -> tuple[list[UUID], int, int, float, float]:
     """Cases with demo histories, built in memory and saved SAVE_BATCH at a time.
 
-    The unique-key claims of ``Cases`` are skipped: no view reads them, and each
-    would cost a read and a stream per case.  Returns the ids, the events, the
-    cases cut short by a DomainError, and the build and save seconds.
+    With ``per_case``, open cases get more follow-up visits, on days between their
+    enrolment and today, until the log holds about ``per_case`` events per case
+    (the demo histories alone make six or seven).  The unique-key claims of ``Cases``
+    are skipped: no view reads them, and each would cost a read and a stream per
+    case.  Returns the ids, the events, the cases cut short by a DomainError, and
+    the build and save seconds.
     """
     ids, batch = list[UUID](), list[Case]()
-    events, cut, saving, takes_rules = 0, 0, 0.0, dict[str, bool]()
+    events, built, cut, saving, takes_rules = 0, 0, 0, 0.0, dict[str, bool]()
+    rng, end = random.Random(2261), today()
     started = time.perf_counter()
     caseworkers = max(4, -(-n // (len(DISTRICTS) * CASELOAD)))
     for i, steps in enumerate(demo_histories(random.Random(2260), n, today(),
@@ -94,7 +101,17 @@ def seed(cases: Cases, n: int) -> tuple[list[UUID], int, int, float, float]:
                 except DomainError:
                     cut += 1
                     break
+        if case is not None and case.is_open:
+            wanted = round((i + 1) * per_case) - built - case.version
+            span = max(0, (end - case.enrolled_on).days)
+            days = sorted(rng.randint(0, span) for _ in range(max(0, wanted)))
+            with recording_as(case.caseworker_id, Role.CASEWORKER, f"seed-{i}-visits"):
+                for day in days:
+                    case.record_follow_up(occurred_on=case.enrolled_on + timedelta(days=day),
+                                          method=rng.choice(["PHONE", "VISIT"]), reached=True,
+                                          summary="回访：经营正常")
         if case is not None:
+            built += case.version
             batch.append(case)
             ids.append(case.id)
         if len(batch) >= SAVE_BATCH or (batch and i == n - 1):
@@ -280,7 +297,8 @@ def measure(store: str, args: argparse.Namespace, tables: dict[str, list[Row]]) 
                                                 "HOMEWARD_DATABASE_URL": url("views")}))
         try:
             print(f"{store}: seeding {args.cases:,} cases", file=sys.stderr)
-            ids, events, cut, build_s, save_s = seed(services.cases, args.cases)
+            ids, events, cut, build_s, save_s = seed(services.cases, args.cases,
+                                                       args.events / args.cases)
             tables["seed"].append([store, len(ids), events, cut, build_s, save_s,
                                    events / (build_s + save_s), events / save_s])
             # Each view's rebuild and its raw baseline are timed one after the other, so
@@ -378,6 +396,9 @@ def print_table(title: str, header: str, rows: list[Row]) -> None:
 def main(argv: list[str] | None = None) -> None:
     parser = argparse.ArgumentParser(description=(__doc__ or "").splitlines()[0])
     parser.add_argument("--cases", type=int, default=100_000, help="cases (default 100000)")
+    parser.add_argument("--events", type=int, default=None,
+                        help="about this many events in all, by adding follow-up visits to "
+                             "open cases (default: ten per case)")
     parser.add_argument("--stores", default="sqlite,postgres", help="sqlite,postgres")
     parser.add_argument("--seconds", type=float, default=15.0, help="live load, seconds")
     parser.add_argument("--rate", type=float, default=50.0, help="live follow-ups per second")
@@ -387,6 +408,7 @@ def main(argv: list[str] | None = None) -> None:
     parser.add_argument("--profile", action="store_true",
                         help="profile each rebuild and query that misses its target")
     args = parser.parse_args(argv)
+    args.events = args.events or 10 * args.cases
     stores = [s.strip() for s in args.stores.split(",") if s.strip()]
     if set(stores) - {"sqlite", "postgres"} or args.cases < 100:
         parser.error("stores are sqlite and postgres; --cases must be >= 100")
