@@ -110,7 +110,7 @@ def reading(importer: LedgerImport) -> str:
 def get_check(cases: Cases, importer: LedgerImport, sha256: str,
               sheet: str | None) -> CheckState | None:
     """The last check of this file's sheet, read as ``importer`` reads it, if any."""
-    found = _get(cases, check_id_of(importer, sha256, sheet))
+    found = stored(cases, LedgerCheck, check_id_of(importer, sha256, sheet))
     if found is None or found.status is None:
         return None
     now = datetime.now(UTC)
@@ -133,7 +133,7 @@ def start_check(cases: Cases, importer: LedgerImport, ledger: LedgerFile,
     who = importer.who
     check_id = check_id_of(importer, ledger.sha256, sheet)
     with recording_as(who.username, who.role, _request_id(ledger)):
-        check = _get(cases, check_id) or LedgerCheck.register(
+        check = stored(cases, LedgerCheck, check_id) or LedgerCheck.register(
             importer.kind.name, ledger.sha256, sheet or "", reading(importer))
         try:
             check.start(file_name=ledger.name, started_by=who.username, now=datetime.now(UTC),
@@ -201,9 +201,6 @@ def check_id_of(importer: LedgerImport, sha256: str, sheet: str | None) -> UUID:
     """The id of the check of this file's sheet, read as ``importer`` reads it."""
     return LedgerCheck.create_id(importer.kind.name, sha256, sheet or "", reading(importer))
 
-
-def _get(cases: Cases, check_id: UUID) -> LedgerCheck | None:
-    return stored(cases, LedgerCheck, check_id)
 
 
 def _request_id(ledger: LedgerFile) -> str:

@@ -73,7 +73,7 @@ class RunState:
 
 def get_run(cases: Cases, kind: Kind, sha256: str, sheet: str | None) -> RunState | None:
     """The last run of importing this file's sheet as this kind, if any."""
-    run = _get(cases, ImportRun.create_id(kind.name, sha256, sheet or ""))
+    run = stored(cases, ImportRun, ImportRun.create_id(kind.name, sha256, sheet or ""))
     if run is None or run.status is None:
         return None
     now = datetime.now(UTC)
@@ -88,7 +88,8 @@ def start_import(cases: Cases, importer: LedgerImport, ledger: LedgerFile,
     """Import ``ledger`` in a background thread; None if a run of it is under way."""
     who = importer.who
     request_id = _request_id(ledger, sheet)
-    run = _get(cases, ImportRun.create_id(importer.kind.name, ledger.sha256, sheet or "")) \
+    run_id = ImportRun.create_id(importer.kind.name, ledger.sha256, sheet or "")
+    run = stored(cases, ImportRun, run_id) \
         or _registered(importer.kind, ledger, sheet, who.username, who.role, request_id)
     with recording_as(who.username, who.role, request_id):
         try:
@@ -158,9 +159,6 @@ def _registered(kind: Kind, ledger: LedgerFile, sheet: str | None, username: str
     with recording_as(username, role, request_id):
         return ImportRun.register(kind.name, ledger.sha256, sheet or "")
 
-
-def _get(cases: Cases, run_id: UUID) -> ImportRun | None:
-    return stored(cases, ImportRun, run_id)
 
 
 def stored(cases: Cases, kind: type[T], stream_id: UUID) -> T | None:
