@@ -8,10 +8,10 @@ from outside).  Screenshots of the main pages go to ``tests/browser/screenshots`
 from __future__ import annotations
 
 import threading
-from collections.abc import Iterator
+from collections.abc import Iterable, Iterator
 from dataclasses import dataclass, field
 from pathlib import Path
-from typing import Any
+from typing import TYPE_CHECKING, Any
 
 import pytest
 from flask import Flask
@@ -20,6 +20,9 @@ from werkzeug.serving import make_server
 
 from domain.accounts import Account
 from tests.conftest import PASSWORD, add_accounts, assert_all_translated, build_app, make_settings
+
+if TYPE_CHECKING:
+    from _typeshed.wsgi import StartResponse, WSGIApplication, WSGIEnvironment
 
 CHROMIUM = "/usr/bin/chromium"
 ARGS = ["--no-sandbox", "--disable-gpu", "--disable-background-networking",
@@ -50,13 +53,43 @@ class LiveServer:
         return int(self.services.cases.recorder.max_notification_id() or 0)
 
 
+def files_read_whole(app: Flask) -> WSGIApplication:
+    """The app, with every response of known length (a static file) read whole and closed
+    before it is sent.
+
+    Werkzeug's development server skips closing a response when the browser drops
+    the connection while the server drains the request (a page left mid-load); the
+    open file is then closed only when collected, with a ``ResourceWarning`` that the
+    suite treats as an error.  Streamed responses (no length) pass through as they are.
+    """
+
+    def serve(environ: WSGIEnvironment, start_response: StartResponse) -> Iterable[bytes]:
+        sized = False
+
+        def start(status: str, headers: list[tuple[str, str]], exc_info: Any = None) -> Any:
+            nonlocal sized
+            sized = any(name.lower() == "content-length" for name, _ in headers)
+            return start_response(status, headers, exc_info)
+
+        body = app(environ, start)
+        if not sized:
+            return body
+        try:
+            return [b"".join(body)]
+        finally:
+            if hasattr(body, "close"):
+                body.close()
+
+    return serve
+
+
 @pytest.fixture
 def live_server(tmp_path: Path) -> Iterator[LiveServer]:
     """The real app served by a real HTTP server on a free loopback port."""
     settings = make_settings(f"sqlite:///{tmp_path / 'events.sqlite3'}", tmp_path / "instance")
     app = build_app(settings, WTF_CSRF_SSL_STRICT=False)
     accounts = add_accounts(app)
-    server = make_server("127.0.0.1", 0, app, threaded=True)
+    server = make_server("127.0.0.1", 0, files_read_whole(app), threaded=True)
     thread = threading.Thread(target=server.serve_forever, daemon=True)
     thread.start()
     try:
