@@ -18,6 +18,7 @@ from collections.abc import Callable, Iterator
 from contextlib import ExitStack, contextmanager
 from dataclasses import dataclass
 from pathlib import Path
+from time import monotonic
 from typing import Any
 
 from eventsourcing.persistence import Tracking
@@ -124,9 +125,23 @@ class Views:
 
     def wait(self, notification_id: int | None, timeout: float = 2.0,
              names: tuple[str, ...] = ()) -> None:
-        """Wait (bounded) until the views have processed ``notification_id``."""
+        """Wait until the views have processed ``notification_id``, at most ``timeout``
+        seconds for all of them together (``TimeoutError`` past it).
+
+        A view that does not take the event's topic has nothing to process (its
+        position stays at the last event it takes), so it is not waited for.
+        """
+        if notification_id is None:
+            return
+        deadline = monotonic() + timeout
+        found = self.cases.recorder.select_notifications(start=notification_id, limit=1)
+        topic = found[0].topic if found and found[0].id == notification_id else None
         for name in names or tuple(self.views):
-            self.views[name].wait(self.cases.name, notification_id, timeout=timeout)
+            view = self.views[name]
+            topics = self.projection(name, view).topics
+            if topic is not None and topics and topic not in topics:
+                continue
+            view.wait(self.cases.name, notification_id, timeout=max(0.0, deadline - monotonic()))
 
     def rebuild(self, name: str, progress: Callable[[int, int], None] | None = None) -> int:
         """Build the view afresh beside the live one, then switch to it."""

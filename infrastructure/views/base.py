@@ -12,6 +12,7 @@ from __future__ import annotations
 
 import hashlib
 import json
+import threading
 import zlib
 from collections.abc import Callable, Iterator
 from contextlib import contextmanager
@@ -20,9 +21,10 @@ from dataclasses import dataclass
 from datetime import UTC, date, datetime
 from functools import cached_property
 from operator import itemgetter
+from time import monotonic, sleep
 from typing import Any
 
-from eventsourcing.persistence import IntegrityError, Tracking
+from eventsourcing.persistence import IntegrityError, Tracking, WaitInterruptedError
 from sqlalchemy import (
     BigInteger,
     Column,
@@ -188,6 +190,9 @@ class _Batch:
     inserts: dict[Table, list[dict[str, Any]]]
     groups: dict[tuple[Table, str], dict[Any, list[dict[str, Any]]]]
 
+
+#: How long :meth:`SQLView.wait` sleeps between looks at first, and at most.
+WAIT_FIRST_PAUSE, WAIT_LONGEST_PAUSE = 0.005, 0.05
 
 _batch: ContextVar[_Batch | None] = ContextVar("view_batch", default=None)
 
@@ -438,6 +443,27 @@ class SQLView(View):
                 select(table.c.notification_id)
                 .where(table.c.view == key, table.c.application_name == application_name)
             ).scalar()
+
+    def wait(self, application_name: str, notification_id: int | None, timeout: float = 1.0,
+             interrupt: threading.Event | None = None) -> None:
+        """Block until the view has processed ``notification_id`` (the library's contract).
+
+        The library polls at 0.1, 0.3, 0.7 and 1.5 s, so a view that is ready after
+        120 ms is seen at 300 ms.  A view is usually a few milliseconds behind, so
+        this polls every 5 ms at first, then less often, never more than 50 ms apart
+        (a lookup by primary key each time).
+        """
+        deadline, pause = monotonic() + timeout, WAIT_FIRST_PAUSE
+        while not self.has_tracking_id(application_name, notification_id):
+            remaining = deadline - monotonic()
+            if remaining <= 0:
+                raise TimeoutError(f"Timed out waiting for notification {notification_id} "
+                                   f"from application '{application_name}' to be processed")
+            if interrupt is None:
+                sleep(min(pause, remaining))
+            elif interrupt.wait(timeout=min(pause, remaining)):
+                raise WaitInterruptedError
+            pause = min(pause * 2, WAIT_LONGEST_PAUSE)
 
     # -------------------------------------------------------------- inspection
     def row_count(self) -> int:

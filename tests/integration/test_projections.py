@@ -270,6 +270,55 @@ def test_a_live_worker_keeps_views_current_and_a_standby_takes_over(
     assert services.views["case_list"].list_cases(CaseQuery()).total == 2
 
 
+def test_the_wait_for_views_returns_once_each_view_has_the_event(services: Services) -> None:
+    from domain.recording import Role, recording_as
+
+    with recording_as("cw-1", Role.CASEWORKER):
+        saved = services.cases.enrol_case(**enrolment())
+    names = tuple(services.views.views)
+    catch_up_later = threading.Timer(0.2, lambda: [services.views.catch_up(n) for n in names])
+    catch_up_later.start()
+    try:
+        services.views.wait(saved.notification_id, timeout=30)
+    finally:
+        catch_up_later.join()
+
+    enrolled = saved_topic(services, saved.notification_id)
+    for name in names:
+        view = services.views[name]
+        if enrolled not in services.views.projection(name, view).topics:
+            continue  # a view that ignores enrolments is not waited for
+        position = view.max_tracking_id(services.cases.name)
+        assert position is not None and position >= saved.notification_id, name
+    assert services.views["case_list"].list_cases(CaseQuery()).total == 1
+    services.views.wait(None, timeout=0)  # nothing to wait for
+
+
+def saved_topic(services: Services, notification_id: int) -> str:
+    return str(services.cases.recorder.select_notifications(start=notification_id,
+                                                            limit=1)[0].topic)
+
+
+def test_the_wait_for_views_is_bounded_for_all_views_together(services: Services) -> None:
+    import time
+
+    from domain.recording import Role, recording_as
+
+    with recording_as("cw-1", Role.CASEWORKER):
+        saved = services.cases.enrol_case(**enrolment())
+    enrolled = saved_topic(services, saved.notification_id)
+    waited = [name for name, view in services.views.views.items()
+              if enrolled in services.views.projection(name, view).topics]
+    assert len(waited) >= 4
+
+    started = time.monotonic()
+    with pytest.raises(TimeoutError, match=f"notification {saved.notification_id}"):
+        services.views.wait(saved.notification_id, timeout=0.4)
+    # A budget per view would have taken 0.4 s for each of them.
+    assert time.monotonic() - started < 0.4 * (len(waited) - 1)
+    assert services.views["case_list"].list_cases(CaseQuery()).total == 0
+
+
 def test_a_reveal_of_personal_data_is_logged_beside_the_events(services: Services) -> None:
     from application.projections.audit_log import AuditQuery
     from domain.recording import Role, recording_as
