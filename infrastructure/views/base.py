@@ -24,6 +24,7 @@ from operator import itemgetter
 from time import monotonic, sleep
 from typing import Any
 
+import psycopg
 from eventsourcing.persistence import IntegrityError, Tracking, WaitInterruptedError
 from sqlalchemy import (
     BigInteger,
@@ -111,9 +112,29 @@ class ViewDatabase:
             except KeyError:
                 pass
             else:
-                conn.exec_driver_sql(compiled.sql, parameters)
+                if kind == "insert" and self.is_postgres and len(rows) >= COPY_FROM_ROWS:
+                    self._copy(conn, table, compiled.columns, parameters)
+                else:
+                    conn.exec_driver_sql(compiled.sql, compiled.named(parameters))
                 return
         conn.execute(statement, rows)
+
+    def _copy(self, conn: Connection, table: Table, columns: tuple[str, ...],
+              rows: list[tuple[Any, ...]]) -> None:
+        """Plain rows appended with PostgreSQL's ``COPY … FROM STDIN``, in the connection's
+        transaction: its bulk-load path, several times faster than INSERTs for the
+        thousands of rows a batch of a rebuild or a catch-up appends."""
+        preparer = self.engine.dialect.identifier_preparer
+        target = preparer.format_table(table)
+        names = ", ".join(preparer.quote(name) for name in columns)
+        raw = conn.connection.driver_connection
+        try:
+            with raw.cursor() as cursor, \
+                    cursor.copy(f"COPY {target} ({names}) FROM STDIN") as copy:
+                for row in rows:
+                    copy.write_row(row)
+        except psycopg.errors.IntegrityError as error:  # as an INSERT would fail
+            raise exc.IntegrityError(f"COPY {target}", None, error) from error
 
 
 @dataclass(frozen=True)
@@ -153,8 +174,9 @@ class _Compiled:
         get = itemgetter(*self.columns)
         return get if len(self.columns) > 1 else lambda row: (get(row),)
 
-    def parameters(self, rows: list[dict[str, Any]]) -> list[Any]:
-        """Each row's parameters, converted as the columns' types convert them."""
+    def parameters(self, rows: list[dict[str, Any]]) -> list[tuple[Any, ...]]:
+        """Each row's values in the columns' order, converted as the columns' types
+        convert them."""
         values_of, processors = self.values_of, self.processors
         found: list[Any] = []
         for row in rows:
@@ -164,9 +186,13 @@ class _Compiled:
                 if value is not None:
                     values[index] = processor(value)
             found.append(tuple(values))
+        return found
+
+    def named(self, rows: list[tuple[Any, ...]]) -> list[Any]:
+        """Rows of values as the statement takes them (by name, unless positional)."""
         if self.positional:
-            return found
-        return [dict(zip(self.names, values, strict=True)) for values in found]
+            return rows
+        return [dict(zip(self.names, values, strict=True)) for values in rows]
 
 
 def _quicker(impl: Any, processor: Callable[[Any], Any]) -> Callable[[Any], Any]:
@@ -191,6 +217,8 @@ class _Batch:
     groups: dict[tuple[Table, str], dict[Any, list[dict[str, Any]]]]
 
 
+#: From how many rows an append to a PostgreSQL view goes by ``COPY`` (fewer: INSERT).
+COPY_FROM_ROWS = 50
 #: How long :meth:`SQLView.wait` sleeps between looks at first, and at most.
 WAIT_FIRST_PAUSE, WAIT_LONGEST_PAUSE = 0.005, 0.05
 
