@@ -4,7 +4,7 @@ from __future__ import annotations
 
 import re
 from collections.abc import Iterator
-from datetime import date
+from datetime import date, datetime
 from typing import Any
 
 import pytest
@@ -14,6 +14,7 @@ from flask.testing import FlaskClient
 from application.cases import Saved
 from application.projections.audit_log import AuditQuery
 from domain.recording import Role, recording_as
+from domain.values import BUREAU_TZ
 from tests.builders import an_id_number, days_ago, enrolment
 from tests.conftest import AuthActions, add_accounts
 
@@ -411,6 +412,12 @@ def assessed(app: Flask) -> Saved:
     return saved
 
 
+def bureau_today() -> date:
+    """Today in Asia/Shanghai: a bare date in a moment is that day's end there (the
+    machine's own date is the day before from 16:00 to 24:00 UTC)."""
+    return datetime.now(BUREAU_TZ).date()
+
+
 def test_the_history_shows_the_case_as_it_stood_at_a_moment(
         app: Flask, login_as: Any, assessed: Saved) -> None:
     client = login_as("supervisor").client
@@ -418,7 +425,7 @@ def test_the_history_shows_the_case_as_it_stood_at_a_moment(
 
     then = text(client.get(f"/cases/{assessed.case_no}/history", query_string={"at": "v1"}))
     now = text(client.get(f"/cases/{assessed.case_no}/history",
-                          query_string={"at": date.today().isoformat()}))
+                          query_string={"at": bureau_today().isoformat()}))
 
     assert "<code>stage</code></td><td" in then and ">IDEA<" not in then
     assert ">IDEA<" in now
