@@ -122,8 +122,9 @@ class ViewDatabase:
     def _copy(self, conn: Connection, table: Table, columns: tuple[str, ...],
               rows: list[tuple[Any, ...]]) -> None:
         """Plain rows appended with PostgreSQL's ``COPY … FROM STDIN``, in the connection's
-        transaction: its bulk-load path, several times faster than INSERTs for the
-        thousands of rows a batch of a rebuild or a catch-up appends."""
+        transaction: its bulk-load path, for the thousands of rows a batch of a rebuild
+        or a catch-up appends (a rebuild of all views took 30% less time than with
+        INSERTs in ``bench/projections.py``)."""
         preparer = self.engine.dialect.identifier_preparer
         target = preparer.format_table(table)
         names = ", ".join(preparer.quote(name) for name in columns)
