@@ -24,8 +24,10 @@ from typing import Any
 
 ROOT = Path(__file__).resolve().parents[1]
 BIN = Path(sys.executable).parent
-#: What a client sees when the server it calls is gone: no answer, so nothing acknowledged.
-NO_ANSWER = (ConnectionError, http.client.RemoteDisconnected, http.client.BadStatusLine)
+#: What a client sees when the server it calls is gone: no answer, so nothing acknowledged
+#: (a body cut short included: the server died after sending the headers).
+NO_ANSWER = (ConnectionError, http.client.RemoteDisconnected, http.client.BadStatusLine,
+             http.client.IncompleteRead)
 
 
 def free_port() -> int:
