@@ -70,10 +70,14 @@ def view_engine(settings: Settings) -> tuple[Engine, MetaData]:
         env = postgres_env(settings.database_url)
         url = (f"postgresql+psycopg://{env['POSTGRES_USER']}:{env['POSTGRES_PASSWORD']}"
                f"@{env['POSTGRES_HOST']}:{env['POSTGRES_PORT']}/{env['POSTGRES_DBNAME']}")
-        # Two kept open; a projection worker holds each view's lock on a connection of
-        # its own and writes the view on another, so it may need two per view.
-        engine = create_engine(url, pool_pre_ping=True, pool_size=2,
-                               max_overflow=2 * len(REGISTRY), connect_args={
+        # A projection worker holds each view's lock on a connection of its own and
+        # writes the view on another, so it needs two per view, and all are kept: a
+        # connection opened for one write and closed after it costs the server a new
+        # session each time, and at tens of events a second the views fell behind.
+        # The pool opens connections only when asked, so a web process keeps the few
+        # it uses.  Bursts (a status, many waits at once) may open a few more.
+        engine = create_engine(url, pool_pre_ping=True, pool_size=2 * len(REGISTRY) + 2,
+                               max_overflow=len(REGISTRY), connect_args={
                                    "connect_timeout": int(env["POSTGRES_CONNECT_TIMEOUT"])})
         return engine, MetaData(schema=env["POSTGRES_SCHEMA"])
     events_file = Path(settings.database_url.removeprefix("sqlite:///"))

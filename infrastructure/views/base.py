@@ -466,12 +466,15 @@ class SQLView(View):
 
     def max_tracking_id(self, application_name: str) -> int | None:
         with self.db.engine.connect() as conn:
-            key = self.tracking_key(self.current_generation(conn))
-            table = self.db.tracking
-            return conn.execute(
-                select(table.c.notification_id)
-                .where(table.c.view == key, table.c.application_name == application_name)
-            ).scalar()
+            return self._position(conn, application_name)
+
+    def _position(self, conn: Connection, application_name: str) -> int | None:
+        key = self.tracking_key(self.current_generation(conn))
+        table = self.db.tracking
+        return conn.execute(
+            select(table.c.notification_id)
+            .where(table.c.view == key, table.c.application_name == application_name)
+        ).scalar()
 
     def wait(self, application_name: str, notification_id: int | None, timeout: float = 1.0,
              interrupt: threading.Event | None = None) -> None:
@@ -480,19 +483,24 @@ class SQLView(View):
         The library polls at 0.1, 0.3, 0.7 and 1.5 s, so a view that is ready after
         120 ms is seen at 300 ms.  A view is usually a few milliseconds behind, so
         this polls every 5 ms at first, then less often, never more than 50 ms apart
-        (a lookup by primary key each time).
+        (a lookup by primary key each time).  One connection serves the whole wait,
+        in autocommit so that every look sees what has been committed since.
         """
+        if notification_id is None:
+            return
         deadline, pause = monotonic() + timeout, WAIT_FIRST_PAUSE
-        while not self.has_tracking_id(application_name, notification_id):
-            remaining = deadline - monotonic()
-            if remaining <= 0:
-                raise TimeoutError(f"Timed out waiting for notification {notification_id} "
-                                   f"from application '{application_name}' to be processed")
-            if interrupt is None:
-                sleep(min(pause, remaining))
-            elif interrupt.wait(timeout=min(pause, remaining)):
-                raise WaitInterruptedError
-            pause = min(pause * 2, WAIT_LONGEST_PAUSE)
+        with self.db.engine.connect() as conn:
+            conn = conn.execution_options(isolation_level="AUTOCOMMIT")
+            while (self._position(conn, application_name) or 0) < notification_id:
+                remaining = deadline - monotonic()
+                if remaining <= 0:
+                    raise TimeoutError(f"Timed out waiting for notification {notification_id} "
+                                       f"from application '{application_name}' to be processed")
+                if interrupt is None:
+                    sleep(min(pause, remaining))
+                elif interrupt.wait(timeout=min(pause, remaining)):
+                    raise WaitInterruptedError
+                pause = min(pause * 2, WAIT_LONGEST_PAUSE)
 
     # -------------------------------------------------------------- inspection
     def row_count(self) -> int:

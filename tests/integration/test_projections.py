@@ -270,6 +270,44 @@ def test_a_live_worker_keeps_views_current_and_a_standby_takes_over(
     assert services.views["case_list"].list_cases(CaseQuery()).total == 2
 
 
+def test_workers_keeping_every_view_live_reuse_their_connections(services: Services) -> None:
+    """A worker holds each view's lock on a connection for as long as it runs; its
+    writes and every wait must not open a new connection (a new server session on
+    PostgreSQL) per event."""
+    from sqlalchemy import event
+
+    from domain.recording import Role, recording_as
+
+    engine, opened, enrolled = services.views.db.engine, list[object](), 25
+
+    def count(*_: Any) -> None:
+        opened.append(1)
+
+    stop = threading.Event()
+    workers = [ViewWorker(services, name, stop, check_seconds=0.2) for name in REGISTRY]
+    threads = [threading.Thread(target=w.run, daemon=True) for w in workers]
+    for thread in threads:
+        thread.start()
+    try:
+        for worker in workers:
+            assert worker.active.wait(30), worker.name
+        event.listen(engine, "connect", count)  # the locks are held, the runners running
+        for _ in range(enrolled):
+            with recording_as("cw-1", Role.CASEWORKER):
+                saved = services.cases.enrol_case(**enrolment())
+            services.views.wait(saved.notification_id, timeout=30)
+    finally:
+        if event.contains(engine, "connect", count):
+            event.remove(engine, "connect", count)
+        stop.set()
+        for thread in threads:
+            thread.join(15)
+    assert services.views["case_list"].list_cases(CaseQuery()).total == enrolled
+    # Several views write each event: a connection per write would be well over a
+    # hundred.  Kept connections are opened once each, at most two per view.
+    assert len(opened) <= 2 * len(REGISTRY) + 2, len(opened)
+
+
 def test_the_wait_for_views_returns_once_each_view_has_the_event(services: Services) -> None:
     from domain.recording import Role, recording_as
 
