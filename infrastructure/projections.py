@@ -111,6 +111,7 @@ class Views:
     def __post_init__(self) -> None:
         self.views: dict[str, SQLView] = {name: cls(self.db) for name, (cls, _) in
                                           REGISTRY.items()}
+        self._topics: dict[str, frozenset[str]] = {}
 
     def __getitem__(self, name: str) -> Any:
         return self.views[name]
@@ -143,11 +144,19 @@ class Views:
         found = self.cases.recorder.select_notifications(start=notification_id, limit=1)
         topic = found[0].topic if found and found[0].id == notification_id else None
         for name in names or tuple(self.views):
-            view = self.views[name]
-            topics = self.projection(name, view).topics
-            if topic is not None and topics and topic not in topics:
+            view, taken = self.views[name], self.topics(name)
+            if topic is not None and taken and topic not in taken:
                 continue
             view.wait(self.cases.name, notification_id, timeout=max(0.0, deadline - monotonic()))
+
+    def topics(self, name: str) -> frozenset[str]:
+        """The topics a view's projection takes (empty: all), read once per process: a
+        projection is made with its decoder and folds, too much for every wait."""
+        found = self._topics.get(name)
+        if found is None:
+            found = self._topics[name] = frozenset(self.projection(name, self.views[name])
+                                                   .topics)
+        return found
 
     def rebuild(self, name: str, progress: Callable[[int, int], None] | None = None) -> int:
         """Build the view afresh beside the live one, then switch to it."""
