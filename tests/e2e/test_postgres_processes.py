@@ -12,7 +12,9 @@ command whose commit the restart cut off (committed, the answer lost with the
 connection) may be stored though answered 503, or 409 when the library's retry
 met its own write: once, and only while the server was going down.
 
-The run is bounded: at most MAX_COMMANDS commands and DEADLINE seconds.
+The run is bounded: at most MAX_COMMANDS commands and DEADLINE seconds.  The
+clients hold back after RESTART_DB commands until the server is down, so that a
+slow take-over by the standby cannot use up the run before the restart.
 """
 
 from __future__ import annotations
@@ -71,8 +73,9 @@ class Run:
 
     ports: list[int]
     stop: threading.Event = field(default_factory=threading.Event)
-    lock: threading.Lock = field(default_factory=threading.Lock)
+    lock: threading.Condition = field(default_factory=threading.Condition)
     sent: int = 0
+    allowed: int = RESTART_DB  # raised to MAX_COMMANDS once the server is down
     answers: Counter[str] = field(default_factory=Counter)
     acknowledged: dict[str, str] = field(default_factory=dict)  # marker -> case number
     refused: dict[str, float] = field(default_factory=dict)  # 409 or 503: when answered
@@ -83,12 +86,19 @@ class Run:
     faults: dict[str, float] = field(default_factory=dict)
 
     def take(self) -> bool:
-        """One more command may be sent (False once the run is over)."""
+        """One more command may be sent (False once the run is over); waits while held back."""
         with self.lock:
+            while self.sent >= self.allowed and not self.stop.is_set():
+                self.lock.wait(0.1)
             if self.stop.is_set() or self.sent >= MAX_COMMANDS:
                 return False
             self.sent += 1
             return True
+
+    def allow(self, count: int) -> None:
+        with self.lock:
+            self.allowed = count
+            self.lock.notify_all()
 
     def command(self, kind: str, port: int, marker: str, answer: Answer,
                 case_no: str | None) -> None:
