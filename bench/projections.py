@@ -1,8 +1,8 @@
 """Views at size: seeding, rebuild against raw inserts, live lag and query latency.
 
 Per store: seed N demo cases (ten events each by default), rebuild every view, insert its
-rows again into scratch tables (the raw baseline), run live workers under a write load, time
-the pages' queries.
+rows again into scratch tables (the raw baseline), run live workers under a write load (in a
+process of their own, then as threads of the writing process), time the pages' queries.
 Usage: ``python bench/projections.py [--cases N] [--events N] [--stores sqlite,postgres] [--jobs N]
 [--profile]``
 """
@@ -13,6 +13,7 @@ import argparse
 import cProfile
 import inspect
 import io
+import multiprocessing
 import platform
 import pstats
 import random
@@ -24,6 +25,7 @@ from collections.abc import Callable
 from concurrent.futures import Future, ThreadPoolExecutor
 from datetime import timedelta
 from importlib.metadata import version
+from multiprocessing.connection import Connection
 from pathlib import Path
 from typing import Any
 from uuid import UUID
@@ -183,13 +185,87 @@ def raw_insert(services: Services, name: str) -> tuple[int, float]:
     return rows, seconds
 
 
-def live(services: Services, ids: list[UUID], seconds: float, rate: float) -> list[Row]:
-    """Follow-ups at a fixed rate while a worker keeps each live view; per view the lag
-    (log head minus position, every 0.5 s) and, for every 5th write, save-to-view time."""
-    cases, views = services.cases, services.views
-    stop, done = threading.Event(), threading.Event()
-    workers = [ViewWorker(services, name, stop) for name in LIVE_VIEWS]
+def keep_live(settings: Settings, names: tuple[str, ...], active: Any, stop: Any,
+              results: Connection) -> None:
+    """In a process of its own, as ``homeward projections run``: a worker per view until
+    ``stop``; sends back each worker's restarts (or why the workers never started)."""
+    services = bootstrap(settings)
+    halt = threading.Event()
+    workers = [ViewWorker(services, name, halt) for name in names]
     threads = [threading.Thread(target=w.run, daemon=True) for w in workers]
+    try:
+        for thread in threads:
+            thread.start()
+        for worker in workers:
+            if not worker.active.wait(60):
+                results.send(f"view {worker.name}: the worker never took its lock")
+                return
+        active.set()
+        stop.wait()
+        halt.set()
+        for thread in threads:
+            thread.join(15)
+        results.send({worker.name: worker.restarts for worker in workers})
+    finally:
+        services.close()
+
+
+class Runners:
+    """The live views' workers: threads of this process, or a process of their own."""
+
+    def __init__(self, services: Services, in_process: bool) -> None:
+        self.restarts: dict[str, int] = {}
+        if in_process:
+            self.halt = threading.Event()
+            self.workers = [ViewWorker(services, name, self.halt) for name in LIVE_VIEWS]
+            self.threads = [threading.Thread(target=w.run, daemon=True) for w in self.workers]
+        else:  # spawned: a forked child would share the parent's open connections
+            context = multiprocessing.get_context("spawn")
+            self.active, self.stop = context.Event(), context.Event()
+            self.results, sending = context.Pipe(duplex=False)
+            self.process = context.Process(
+                target=keep_live, daemon=True,
+                args=(services.settings, LIVE_VIEWS, self.active, self.stop, sending))
+        self.in_process = in_process
+
+    def start(self) -> None:
+        if self.in_process:
+            for thread in self.threads:
+                thread.start()
+            for worker in self.workers:
+                if not worker.active.wait(60):
+                    raise RuntimeError(f"view {worker.name}: the worker never took its lock")
+            return
+        self.process.start()
+        while not self.active.wait(0.5):
+            if not self.process.is_alive() or self.results.poll():
+                raise RuntimeError(f"the workers' process: {self._result()!r}")
+
+    def finish(self) -> None:
+        if self.in_process:
+            self.halt.set()
+            for thread in self.threads:
+                thread.join(15)
+            self.restarts = {w.name: w.restarts for w in self.workers}
+            return
+        self.stop.set()
+        if self.process.is_alive() or self.results.poll():
+            found = self._result()
+            self.restarts = found if isinstance(found, dict) else {}
+        self.process.join(30)
+
+    def _result(self) -> Any:
+        return self.results.recv() if self.results.poll(30) else "no answer"
+
+
+def live(services: Services, ids: list[UUID], seconds: float, rate: float,
+         in_process: bool = False) -> list[Row]:
+    """Follow-ups at a fixed rate while a worker keeps each live view (in a process of its
+    own, as in production, or as threads of this one); per view the lag (log head minus
+    position, every 0.5 s) and, for every 5th write, save-to-view time."""
+    cases, views = services.cases, services.views
+    done = threading.Event()
+    runners = Runners(services, in_process)
     lags: dict[str, list[int]] = {name: [] for name in LIVE_VIEWS}
     waits: list[tuple[str, Future[float | None]]] = []
     writes = failed = 0
@@ -207,12 +283,8 @@ def live(services: Services, ids: list[UUID], seconds: float, rate: float) -> li
             return None
         return time.perf_counter() - saved_at
 
-    for thread in threads:
-        thread.start()
     try:
-        for worker in workers:
-            if not worker.active.wait(60):
-                raise RuntimeError(f"view {worker.name}: the worker never took its lock")
+        runners.start()
         threading.Thread(target=sample, daemon=True).start()
         rng = random.Random(7)
         with ThreadPoolExecutor(max_workers=16) as pool:  # a queued wait would overstate
@@ -236,17 +308,16 @@ def live(services: Services, ids: list[UUID], seconds: float, rate: float) -> li
             elapsed = time.perf_counter() - started
     finally:
         done.set()
-        stop.set()
-        for thread in threads:
-            thread.join(15)
+        runners.finish()
     rows = []
-    for worker in workers:
-        found = [f.result() for n, f in waits if n == worker.name]
+    for name in LIVE_VIEWS:
+        found = [f.result() for n, f in waits if n == name]
         times = [t for t in found if t is not None]
-        lag = lags[worker.name] or [0]
-        rows.append([worker.name, writes, writes / elapsed, int(statistics.median(lag)), max(lag),
-                     len(times), pct(times, 0.5), pct(times, 0.95), len(found) - len(times),
-                     failed, worker.restarts])
+        lag = lags[name] or [0]
+        rows.append([name, "threads" if in_process else "process", writes, writes / elapsed,
+                     int(statistics.median(lag)), max(lag), len(times), pct(times, 0.5),
+                     pct(times, 0.95), len(found) - len(times), failed,
+                     runners.restarts.get(name, "?")])
     return rows
 
 
@@ -343,9 +414,10 @@ def measure(store: str, args: argparse.Namespace, tables: dict[str, list[Row]]) 
                 tables["raw"].append([store, label, all_rows, raw_total, all_rows / raw_total,
                                       processed / seconds / (all_rows / raw_total), "",
                                       raw_total / seconds, ">= 0.5"])
-            print(f"{store}: live load for {args.seconds:.0f} s", file=sys.stderr)
-            tables["live"] += [[store, *row] for row in
-                               live(services, ids, args.seconds, args.rate)]
+            print(f"{store}: live load for {args.seconds:.0f} s, twice", file=sys.stderr)
+            for in_process in (False, True):
+                tables["live"] += [[store, *row] for row in
+                                   live(services, ids, args.seconds, args.rate, in_process)]
             for label, run, target in query_runs(services, random.Random(11)):
                 times, shown = [], 0
                 for _ in range(QUERY_RUNS):
@@ -371,7 +443,9 @@ SECTIONS = {  # key: (title, columns)
             "(raw_s÷rebuild_s: the raw inserts' time over the rebuild's, for the same rows)",
             "store view rows raw_s raw_rows/s ev/s÷raw rows_sent/s÷raw raw_s÷rebuild_s target"),
     "live": ("Live workers under a write load (lag in events, sampled every 0.5 s; wait: save "
-             "to view via Views.wait, every 5th write)", "store view writes writes/s lag_p50 "
+             "to view via Views.wait, every 5th write, 16 at most at once); runners: the "
+             "workers in a process of their own, as in production, or threads of the process "
+             "that writes and waits", "store view runners writes writes/s lag_p50 "
              "lag_max waits wait_p50_ms wait_p95_ms timeouts failed restarts"),
     "query": (f"Query latency, {QUERY_RUNS} runs each, a page of 20 (a caseworker carries "
               f"about {CASELOAD} cases; name search: text=王, in a district: 王伟)",
