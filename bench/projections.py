@@ -48,7 +48,7 @@ from infrastructure.bootstrap import Services, bootstrap
 from infrastructure.demo import DISTRICTS, demo_histories
 from infrastructure.projections import REGISTRY
 from infrastructure.settings import Settings
-from infrastructure.worker import ViewWorker
+from infrastructure.worker import ViewWorker, run_workers
 
 ROOT = Path(__file__).resolve().parents[1]
 SAVE_BATCH, RAW_CHUNK, QUERY_RUNS = 200, 5_000, 200
@@ -185,28 +185,42 @@ def raw_insert(services: Services, name: str) -> tuple[int, float]:
     return rows, seconds
 
 
-def keep_live(settings: Settings, names: tuple[str, ...], active: Any, stop: Any,
-              results: Connection) -> None:
-    """In a process of its own, as ``homeward projections run``: a worker per view until
-    ``stop``; sends back each worker's restarts (or why the workers never started)."""
-    services = bootstrap(settings)
-    halt = threading.Event()
-    workers = [ViewWorker(services, name, halt) for name in names]
-    threads = [threading.Thread(target=w.run, daemon=True) for w in workers]
+def start_workers(services: Services, halt: threading.Event) -> list[ViewWorker]:
+    """The live views' workers, started as ``homeward projections run`` starts them,
+    once each holds its view's lock."""
+    workers = run_workers(services, list(LIVE_VIEWS), halt)
+    for worker in workers:
+        if not worker.active.wait(60):
+            raise RuntimeError(f"view {worker.name}: the worker never took its lock")
+    return workers
+
+
+def stop_workers(workers: list[ViewWorker], halt: threading.Event) -> dict[str, int]:
+    """Stop the workers, wait for their threads (``run_workers`` names them), and return
+    each one's restarts."""
+    halt.set()
+    names = {f"view-{worker.name}" for worker in workers}
+    for thread in threading.enumerate():
+        if thread.name in names:
+            thread.join(15)
+    return {worker.name: worker.restarts for worker in workers}
+
+
+def keep_live(settings: Settings, active: Any, stop: Any, results: Connection) -> None:
+    """In a process of its own, as in production: the workers until ``stop``; sends back
+    each one's restarts, or why they never started."""
+    services, halt = bootstrap(settings), threading.Event()
     try:
-        for thread in threads:
-            thread.start()
-        for worker in workers:
-            if not worker.active.wait(60):
-                results.send(f"view {worker.name}: the worker never took its lock")
-                return
+        try:
+            workers = start_workers(services, halt)
+        except RuntimeError as error:
+            results.send(str(error))
+            return
         active.set()
         stop.wait()
-        halt.set()
-        for thread in threads:
-            thread.join(15)
-        results.send({worker.name: worker.restarts for worker in workers})
+        results.send(stop_workers(workers, halt))
     finally:
+        halt.set()
         services.close()
 
 
@@ -214,27 +228,19 @@ class Runners:
     """The live views' workers: threads of this process, or a process of their own."""
 
     def __init__(self, services: Services, in_process: bool) -> None:
+        self.services, self.in_process = services, in_process
+        self.halt, self.workers = threading.Event(), list[ViewWorker]()
         self.restarts: dict[str, int] = {}
-        if in_process:
-            self.halt = threading.Event()
-            self.workers = [ViewWorker(services, name, self.halt) for name in LIVE_VIEWS]
-            self.threads = [threading.Thread(target=w.run, daemon=True) for w in self.workers]
-        else:  # spawned: a forked child would share the parent's open connections
+        if not in_process:  # spawned: a forked child would share the parent's open connections
             context = multiprocessing.get_context("spawn")
             self.active, self.stop = context.Event(), context.Event()
             self.results, sending = context.Pipe(duplex=False)
-            self.process = context.Process(
-                target=keep_live, daemon=True,
-                args=(services.settings, LIVE_VIEWS, self.active, self.stop, sending))
-        self.in_process = in_process
+            self.process = context.Process(target=keep_live, daemon=True, args=(
+                services.settings, self.active, self.stop, sending))
 
     def start(self) -> None:
         if self.in_process:
-            for thread in self.threads:
-                thread.start()
-            for worker in self.workers:
-                if not worker.active.wait(60):
-                    raise RuntimeError(f"view {worker.name}: the worker never took its lock")
+            self.workers = start_workers(self.services, self.halt)
             return
         self.process.start()
         while not self.active.wait(0.5):
@@ -243,10 +249,7 @@ class Runners:
 
     def finish(self) -> None:
         if self.in_process:
-            self.halt.set()
-            for thread in self.threads:
-                thread.join(15)
-            self.restarts = {w.name: w.restarts for w in self.workers}
+            self.restarts = stop_workers(self.workers, self.halt)
             return
         self.stop.set()
         if self.process.is_alive() or self.results.poll():
