@@ -199,7 +199,7 @@ class Views:
                                batch=REBUILD_BATCH, progress=tick)
                 others.wait(progress, last[0])
             for name, (current, view, deferred) in fresh.items():
-                view.add_indexes(deferred)
+                view.add_indexes(current + 1, deferred)
                 self._switch(name, current, view)
         return count
 

@@ -269,6 +269,7 @@ class SQLView(View):
                 conn.execute(text("SELECT pg_advisory_xact_lock(:k)"), {"k": key})
             if indexes:
                 self.db.metadata.create_all(conn, list(tables.values()))
+                self.complete_tables(conn, tables, loaded=False)
                 return
             for table in tables.values():
                 if not inspect(conn).has_table(table.name, schema=table.schema):
@@ -289,8 +290,15 @@ class SQLView(View):
         return [index for table in self.tables(generation, indexes=False).values()
                 for index in table.indexes if not index.unique]
 
-    def add_indexes(self, indexes: list[Index]) -> None:
-        """Create indexes left out by :meth:`without_indexes`.
+    def complete_tables(self, conn: Connection, tables: dict[str, Table], *,
+                        loaded: bool) -> None:
+        """What a view keeps beside its tables (triggers, say), made once its tables are
+        there: empty, or ``loaded`` by a rebuild, whose rows it must then account for.
+        Made at most once per generation, however often it is asked (each process asks
+        for a live generation's tables on first use)."""
+
+    def add_indexes(self, generation: int, indexes: list[Index]) -> None:
+        """Create indexes left out by :meth:`without_indexes`, then complete the tables.
 
         On PostgreSQL the loaded tables are then vacuumed and analysed: a freshly
         loaded table's pages are not yet marked all-visible, so a count or a page
@@ -300,6 +308,7 @@ class SQLView(View):
         with self.db.engine.begin() as conn:
             for index in indexes:
                 index.create(conn)
+            self.complete_tables(conn, self.tables(generation), loaded=True)
         if self.db.is_postgres:
             loaded = {id(index.table): index.table for index in indexes}
             with self.db.engine.connect().execution_options(

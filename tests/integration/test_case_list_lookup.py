@@ -73,6 +73,49 @@ def test_a_view_of_a_case_is_logged_apart_from_the_case(services: Services) -> N
     assert services.cases.get_case(saved.case_id).version == 1
 
 
+def test_totals_by_district_and_status_follow_moves_closures_and_a_rebuild(
+        services: Services) -> None:
+    """A page filtered by district and status alone takes its total from the counts the
+    triggers keep; each total equals the cases counted one by one, live and rebuilt."""
+    cases = services.cases
+    with recording_as("cw-1", Role.CASEWORKER):
+        saved = [cases.enrol_case(**enrolment(occurred_on=days_ago(200))) for _ in range(6)]
+        moved, closed, reopened = (s.case_id for s in saved[:3])
+        cases.request_transfer(moved, 1, occurred_on=days_ago(30), to_district="370302",
+                               reason="迁居")
+        cases.accept_transfer(moved, 2, occurred_on=days_ago(29), to_caseworker_id="cw-9")
+        cases.close_case(closed, 1, occurred_on=days_ago(10), reason="OPTED_OUT")
+        cases.close_case(reopened, 1, occurred_on=days_ago(10), reason="OPTED_OUT")
+        cases.reopen_case(reopened, 2, occurred_on=days_ago(5), reason="回来了")
+    view = services.views["case_list"]
+    queries = [CaseQuery(districts=d, status=s, per_page=2)
+               for d in ((), ("370303",), ("370302",), ("370303", "370302"), ("320830",))
+               for s in (None, "OPEN", "CLOSED")]
+    queries += [CaseQuery(district_prefix="3703", status="OPEN"), CaseQuery(status="CLOSED")]
+
+    def totals() -> list[tuple[int, int]]:
+        everything = view.list_cases(CaseQuery(per_page=200)).rows
+        return [(view.list_cases(q).total, sum(
+            1 for r in everything if (not q.districts or r.district in q.districts)
+            and (not q.status or r.status == q.status)
+            and r.district.startswith(q.district_prefix or ""))) for q in queries]
+
+    services.views.catch_up("case_list")
+    live = totals()
+    assert [counted for counted, _ in live] == [expected for _, expected in live]
+    assert live[:6] == [(6, 6), (5, 5), (1, 1), (5, 5), (4, 4), (1, 1)]
+    assert live[6:9] == [(1, 1), (1, 1), (0, 0)]  # 370302: the moved case
+    checksum = view.checksum()
+    services.views.rebuild("case_list")
+    assert totals() == live
+    assert view.checksum() == checksum  # the counts a rebuild makes equal those kept live
+    with recording_as("cw-1", Role.CASEWORKER):  # the rebuilt generation keeps counting
+        cases.reopen_case(closed, 2, occurred_on=days_ago(1), reason="回来了")
+    services.views.catch_up("case_list")
+    assert view.list_cases(CaseQuery(status="CLOSED")).total == 0
+    assert view.list_cases(CaseQuery(districts=("370303",), status="OPEN")).total == 5
+
+
 def test_a_district_page_is_read_in_index_order_with_ties_by_case_number(
         services: Services) -> None:
     """Newest first, cases enrolled on the same day by case number in the same direction,
@@ -98,11 +141,16 @@ def test_a_district_page_is_read_in_index_order_with_ties_by_case_number(
                  for p in (1, 2, 3)]
         oldest_first = view.list_cases(CaseQuery(districts=("370303",), descending=False,
                                                  per_page=200)).rows
+        # Pages nearer the end are read from the end and turned round.
+        rising = [view.list_cases(CaseQuery(districts=("370303",), descending=False,
+                                            per_page=2, page=p)).rows for p in (1, 2, 3, 4, 5)]
     finally:
         event.remove(engine, "before_cursor_execute", seen)
 
     assert [(r.enrolled_on, r.case_no) for page in pages for r in page] == expected
     assert [(r.enrolled_on, r.case_no) for r in oldest_first] == expected[::-1]
+    assert [(r.enrolled_on, r.case_no) for page in rising for r in page] == expected[::-1]
+    assert [len(page) for page in rising] == [2, 2, 2, 1, 0]
     # The page's ids come from the district's index in order; only the page's own
     # rows (at most three) are sorted once found.
     with engine.connect() as conn:

@@ -181,6 +181,12 @@ def test_the_case_list_finds_cases_by_what_a_caseworker_knows(services: Services
     assert found[0].rows[0].id_masked.startswith("3703") and "*" in found[0].rows[0].id_masked
     page = view.list_cases(CaseQuery(per_page=3, sort="case_no", descending=False))
     assert (page.total, len(page.rows), page.pages) == (4, 3, 2)
+    # The count comes with a page's rows; the last page and one past it count too.
+    last, past = (view.list_cases(CaseQuery(per_page=3, sort="case_no", descending=False,
+                                            page=n)) for n in (2, 3))
+    assert (last.total, len(last.rows), past.total, len(past.rows)) == (4, 1, 4, 0)
+    nothing = view.list_cases(CaseQuery(text="nobody-by-this-name"))
+    assert (nothing.total, nothing.rows, nothing.pages) == (0, (), 1)
 
 
 def test_the_queue_on_a_date_sorts_items_into_overdue_due_and_upcoming(
