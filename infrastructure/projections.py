@@ -84,7 +84,11 @@ def view_engine(settings: Settings) -> tuple[Engine, MetaData]:
         return engine, MetaData(schema=env["POSTGRES_SCHEMA"])
     events_file = Path(settings.database_url.removeprefix("sqlite:///"))
     views_file = events_file.with_name(events_file.stem + ".views.sqlite3")
-    engine = create_engine(f"sqlite:///{views_file}", connect_args={"timeout": 30})
+    # As many kept connections as on PostgreSQL: with SQLAlchemy's default of five, a
+    # worker's seven runners and the waits beside them overflowed it whenever they met,
+    # and each overflow connection was opened again and closed after its one use.
+    engine = create_engine(f"sqlite:///{views_file}", pool_size=2 * len(REGISTRY) + 2,
+                           max_overflow=len(REGISTRY), connect_args={"timeout": 30})
 
     @event.listens_for(engine, "connect")
     def _pragmas(connection: Any, _: Any) -> None:
