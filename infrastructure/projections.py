@@ -68,6 +68,7 @@ SCRATCH = 0
 
 def view_engine(settings: Settings) -> tuple[Engine, MetaData]:
     """The engine of the views' database: beside the events, in the same kind of store."""
+    pool = {"pool_size": 2 * len(REGISTRY) + 2, "max_overflow": len(REGISTRY)}
     if settings.is_postgres:
         env = postgres_env(settings.database_url)
         url = (f"postgresql+psycopg://{env['POSTGRES_USER']}:{env['POSTGRES_PASSWORD']}"
@@ -78,17 +79,15 @@ def view_engine(settings: Settings) -> tuple[Engine, MetaData]:
         # session each time, and at tens of events a second the views fell behind.
         # The pool opens connections only when asked, so a web process keeps the few
         # it uses.  Bursts (a status, many waits at once) may open a few more.
-        engine = create_engine(url, pool_pre_ping=True, pool_size=2 * len(REGISTRY) + 2,
-                               max_overflow=len(REGISTRY), connect_args={
-                                   "connect_timeout": int(env["POSTGRES_CONNECT_TIMEOUT"])})
+        engine = create_engine(url, pool_pre_ping=True, **pool, connect_args={
+            "connect_timeout": int(env["POSTGRES_CONNECT_TIMEOUT"])})
         return engine, MetaData(schema=env["POSTGRES_SCHEMA"])
     events_file = Path(settings.database_url.removeprefix("sqlite:///"))
     views_file = events_file.with_name(events_file.stem + ".views.sqlite3")
     # As many kept connections as on PostgreSQL: with SQLAlchemy's default of five, a
     # worker's seven runners and the waits beside them overflowed it whenever they met,
     # and each overflow connection was opened again and closed after its one use.
-    engine = create_engine(f"sqlite:///{views_file}", pool_size=2 * len(REGISTRY) + 2,
-                           max_overflow=len(REGISTRY), connect_args={"timeout": 30})
+    engine = create_engine(f"sqlite:///{views_file}", **pool, connect_args={"timeout": 30})
 
     @event.listens_for(engine, "connect")
     def _pragmas(connection: Any, _: Any) -> None:

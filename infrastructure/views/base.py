@@ -265,8 +265,7 @@ class SQLView(View):
         """
         with self.db.engine.begin() as conn:
             if self.db.is_postgres:
-                key = zlib.crc32(f"homeward-ddl-{self.db.metadata.schema}-{label}".encode())
-                conn.execute(text("SELECT pg_advisory_xact_lock(:k)"), {"k": key})
+                ddl_lock(conn, self.db.metadata.schema, label)
             if indexes:
                 self.db.metadata.create_all(conn, list(tables.values()))
                 self.complete_tables(conn, tables, loaded=False)
@@ -528,6 +527,13 @@ class SQLView(View):
                     digest.update(json.dumps([_plain(v) for v in row], ensure_ascii=False,
                                              default=str).encode())
         return digest.hexdigest()
+
+
+def ddl_lock(conn: Connection, schema: str | None, label: str) -> None:
+    """Hold PostgreSQL's lock on ``label``'s DDL in the schema until the transaction ends:
+    two sessions creating one object at once collide in the catalogue."""
+    key = zlib.crc32(f"homeward-ddl-{schema}-{label}".encode())
+    conn.execute(text("SELECT pg_advisory_xact_lock(:k)"), {"k": key})
 
 
 @contextmanager

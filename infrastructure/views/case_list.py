@@ -2,7 +2,6 @@
 
 from __future__ import annotations
 
-import zlib
 from functools import cached_property
 from typing import Any
 
@@ -28,7 +27,7 @@ from sqlalchemy import (
 
 from application.projections import Page
 from application.projections.case_list import SORTS, CaseListView, CaseQuery, CaseRow
-from infrastructure.views.base import SQLView, row_values, utc
+from infrastructure.views.base import SQLView, ddl_lock, row_values, utc
 
 #: Filters the counts table cannot answer: a query with one of these counts its cases.
 UNCOUNTED = ("text", "id_hash", "caseworker_id", "stage", "returnee_type")
@@ -101,10 +100,8 @@ class SQLCaseListView(SQLView, CaseListView):
                         loaded: bool) -> None:
         cases, counts = tables["cases"], tables["counts"]
         if self.db.is_postgres:
-            # One function per schema, told its counts table by the trigger; two
-            # processes creating it at once would collide in the catalogue.
-            conn.execute(text("SELECT pg_advisory_xact_lock(:k)"),
-                         {"k": zlib.crc32(f"homeward-ddl-{cases.schema}-{FUNCTION}".encode())})
+            # One function per schema, told its counts table by the trigger.
+            ddl_lock(conn, cases.schema, FUNCTION)
             found = conn.execute(text(
                 "SELECT count(*) FROM pg_trigger WHERE tgrelid = CAST(:t AS regclass)"
                 " AND tgname LIKE 'count_%'"), {"t": _qualified(conn, cases)}).scalar()
